@@ -1,0 +1,116 @@
+"""Search text analysis shared by both index backends (DESIGN.md §2).
+
+The engines never analyse text themselves: this module lower-cases, folds accents, drops stop
+words and stems by the document's language, and hands the engines ready-made tokens with their
+character offsets. Both backends index the same tokens and run queries through the same code,
+so they rank alike, and highlights are cut from the offsets.
+
+Two forms of each word are produced:
+
+- `stem`: the folded Snowball stem, for recall ("pasaportes" finds "pasaporte"); stop words
+  have no stem and are left out of that field.
+- `exact`: the folded word, stop words included, so phrases keep their positions.
+
+A query is analysed in every supported language at once (its language is rarely known), so a
+query word becomes the set of its stems across languages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import snowballstemmer
+import stop_words
+
+UNDETERMINED = "und"
+
+# ISO 639-1 code -> Snowball algorithm name. Papiamento has no stemmer: it is indexed folded.
+STEMMER_NAMES: dict[str, str] = {
+    "es": "spanish",
+    "pt": "portuguese",
+    "en": "english",
+    "nl": "dutch",
+}
+
+_WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
+_MAX_TOKEN_CHARS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a text: its folded form, its stem (None for a stop word) and its span."""
+
+    exact: str
+    stem: str | None
+    start: int
+    end: int
+    position: int
+
+
+def fold(word: str) -> str:
+    """Lower-case and strip accents: "Compañía" -> "compania"."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@cache
+def _stemmer(language: str) -> snowballstemmer.stemmer | None:
+    name = STEMMER_NAMES.get(language)
+    return snowballstemmer.stemmer(name) if name else None
+
+
+@cache
+def stop_words_for(language: str) -> frozenset[str]:
+    """Folded stop words of a language; empty for languages without a list."""
+    if language not in STEMMER_NAMES:
+        return frozenset()
+    return frozenset(fold(word) for word in stop_words.get_stop_words(language))
+
+
+def _stem(word: str, language: str) -> str:
+    stemmer = _stemmer(language)
+    if stemmer is None:
+        return fold(word)
+    # Snowball's Spanish and Portuguese rules expect the accents, so stem before folding.
+    return fold(stemmer.stemWord(word.casefold()))
+
+
+def analyze(text: str, language: str | None) -> list[Token]:
+    """Tokens of `text` analysed for `language` (unknown languages are folded, not stemmed)."""
+    language = language or UNDETERMINED
+    stops = stop_words_for(language)
+    tokens: list[Token] = []
+    for position, match in enumerate(_WORD.finditer(text)):
+        word = match.group()[:_MAX_TOKEN_CHARS]
+        exact = fold(word)
+        stem = None if exact in stops else _stem(word, language)
+        tokens.append(Token(exact, stem, match.start(), match.end(), position))
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    """A word of a query: its folded form and its stems in every language it may be in."""
+
+    exact: str
+    stems: frozenset[str]
+
+
+def analyze_query_word(word: str, languages: tuple[str, ...] | None = None) -> QueryWord | None:
+    """Analyse one query word; None when it is a stop word in every candidate language."""
+    candidates = languages or tuple(STEMMER_NAMES)
+    exact = fold(word)
+    stems = frozenset(
+        _stem(word, language) for language in candidates if exact not in stop_words_for(language)
+    )
+    if not stems:
+        return None
+    return QueryWord(exact, stems)
+
+
+def split_words(text: str) -> list[str]:
+    """The words of a query string, by the same rule that cuts document text."""
+    return [match.group()[:_MAX_TOKEN_CHARS] for match in _WORD.finditer(text)]

@@ -1,0 +1,103 @@
+"""Plain data types that analysis produces and every other stage consumes.
+
+These are pydantic models with no behaviour beyond validation, so that importing them never
+loads spaCy, torch or any model. Every span (`start`, `end`) is a character offset into one
+field of the analysed input, named by `field` ("title", "text", or an attribute such as
+"contact"), so evidence can be highlighted exactly where it was found.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+UNDETERMINED_LANGUAGE = "und"
+
+
+class _Span(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    field: str = "text"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> _Span:
+        if self.end < self.start:
+            raise ValueError(f"span end {self.end} is before its start {self.start}")
+        return self
+
+
+class EntityKind(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    URL = "url"
+    HANDLE = "handle"
+    MONEY = "money"
+    AGE = "age"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    LOCATION = "location"
+
+
+class Entity(_Span):
+    """Something named in the text; `value` is its normalised form (E.164, lower-cased e-mail)."""
+
+    kind: EntityKind
+    text: str
+    value: str
+
+
+class Strength(StrEnum):
+    STRONG = "strong"
+    MEDIUM = "medium"
+    WEAK = "weak"
+
+
+class IndicatorHit(_Span):
+    """One match of a taxonomy indicator, with the words that triggered it."""
+
+    indicator: str
+    category: str
+    strength: Strength
+    evidence: str
+    language: str
+
+
+class RiskLabel(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Risk(BaseModel):
+    """A combined score in [0, 1], its band, and the reasons an analyst can read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(ge=0.0, le=1.0)
+    label: RiskLabel
+    explanation: list[str] = Field(default_factory=list)
+
+
+class TextInput(BaseModel):
+    """What analysis reads: named text fields and the country of the source, as a hint."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fields: dict[str, str]
+    country: str | None = None
+
+
+class Annotations(BaseModel):
+    """Everything analysis says about one input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: str = UNDETERMINED_LANGUAGE
+    language_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    entities: list[Entity] = Field(default_factory=list)
+    indicators: list[IndicatorHit] = Field(default_factory=list)
+    risk: Risk = Field(default_factory=lambda: Risk(score=0.0, label=RiskLabel.NONE))
