@@ -1,0 +1,26 @@
+"""`GET /api/search`: full-text search with filters, facets, sorting and pagination."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import IndexDep, SearchQueryDep
+from api.schemas import SearchResponse
+
+router = APIRouter(prefix="/api/search", tags=["search"])
+
+
+@router.get(
+    "",
+    response_model=SearchResponse,
+    summary="Search documents",
+    responses={422: {"description": "A parameter is invalid; `loc` names it."}},
+)
+def search(query: SearchQueryDep, index: IndexDep) -> SearchResponse:
+    """Find documents matching the query string and every filter given.
+
+    Filters of one parameter repeated are alternatives (`country=EC&country=PE`); different
+    parameters must all hold. `total` and facet counts are exact. Highlights are HTML-safe:
+    the text is escaped and matches are wrapped in `<mark>`.
+    """
+    return SearchResponse.from_results(index.search(query))

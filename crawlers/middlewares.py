@@ -1,0 +1,112 @@
+"""Downloader middlewares that turn bad input into counted rejections (see rejections.py).
+
+- `ResponseCheckMiddleware` counts pages and bytes per source and refuses binary bodies served
+  as HTML (`not_html`) and documents cut off before their end (`truncated_html`).
+- `LoopAwareRedirectMiddleware` replaces Scrapy's RedirectMiddleware: a redirect back to a URL
+  already in the chain is a `redirect_loop`, not a silent duplicate-filter drop.
+- `RobotsRejectionMiddleware` replaces Scrapy's RobotsTxtMiddleware so a forbidden URL carries
+  the `robots_disallowed` reason (Scrapy's own `robotstxt/forbidden` stat is still counted).
+
+Requests carry their source's site id in `request.meta["track4tip_site"]`; requests without it
+(robots.txt itself) are not counted as pages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Self
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.robotstxt import RobotParser
+
+from crawlers.rejections import (
+    NOT_HTML,
+    REDIRECT_LOOP,
+    ROBOTS_DISALLOWED,
+    TRUNCATED_HTML,
+    PageRejected,
+    site_key,
+)
+from crawlers.urls import canonical_url
+
+SITE_META = "track4tip_site"
+
+# Share of U+FFFD replacement characters above which a "text" body is really binary.
+_MAX_REPLACEMENT_SHARE = 0.02
+_SNIFF_BYTES = 64 * 1024
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+
+def is_html(response: Response) -> bool:
+    content_type = response.headers.get(b"Content-Type", b"") or b""
+    return b"html" in content_type.lower()
+
+
+def looks_binary(response: Response) -> bool:
+    """NUL bytes or a body that does not decode as text in any declared encoding."""
+    head = response.body[:_SNIFF_BYTES]
+    if b"\x00" in head:
+        return True
+    if not isinstance(response, TextResponse) or not head:
+        return False
+    text = response.text[:_SNIFF_BYTES]
+    return text.count("\ufffd") > _MAX_REPLACEMENT_SHARE * len(text)
+
+
+def looks_truncated(body: bytes) -> bool:
+    """No </html>, and the text stops inside a tag or before </body>.
+
+    HTML allows leaving out </body> and </html>, but real pages almost never do; a capture that
+    stops mid-tag or mid-document is a broken transfer, and indexing half a page would mislead.
+    """
+    if _HTML_END.search(body[-_SNIFF_BYTES:]):
+        return False
+    tail = body.rstrip()[-_SNIFF_BYTES:]
+    ends_inside_tag = tail.rfind(b"<") > tail.rfind(b">")
+    return ends_inside_tag or not _BODY_END.search(tail)
+
+
+class ResponseCheckMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        site = request.meta.get(SITE_META)
+        if site is None:
+            return response
+        self.stats.inc_value(site_key(site, "pages_fetched"))
+        self.stats.inc_value(site_key(site, "bytes"), len(response.body))
+        if not 200 <= response.status < 300 or not is_html(response):
+            return response
+        if looks_binary(response):
+            raise PageRejected(NOT_HTML, f"{len(response.body)} bytes that are not text")
+        if looks_truncated(response.body):
+            raise PageRejected(TRUNCATED_HTML, "the document stops before </html>")
+        return response
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        seen = {canonical_url(url) for url in chain}
+        if canonical_url(redirected.url) in seen:
+            raise PageRejected(REDIRECT_LOOP, " -> ".join([*chain, redirected.url]))
+        return super()._redirect(redirected, request, reason)
+
+
+class RobotsRejectionMiddleware(RobotsTxtMiddleware):
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as error:
+            raise PageRejected(ROBOTS_DISALLOWED, str(error)) from error

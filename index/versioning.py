@@ -1,0 +1,75 @@
+"""What an upsert does to one document, decided once for every backend (index/base.py).
+
+Given the stored latest version (or None) and an incoming document, `revise` says whether the
+document is new, a new version, or unchanged, what to store, and whether the searchable part
+changed (so an unchanged re-crawl costs a cheap record update, not a full-text re-index).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from index.document import Document, Status
+
+
+class Change(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Revision:
+    change: Change
+    document: Document
+    searchable_changed: bool
+
+    @property
+    def is_new_version(self) -> bool:
+        return self.change != Change.UNCHANGED
+
+
+_ANNOTATION_FIELDS = ("language", "language_confidence", "entities", "indicators", "risk")
+# Fields the full-text index holds besides the content itself.
+_SEARCHABLE_FIELDS = ("language", "indicators", "risk", "status")
+
+
+def revise(stored: Document | None, incoming: Document) -> Revision:
+    """The revision an upsert of `incoming` makes over `stored`."""
+    if stored is None:
+        first = incoming.model_copy(update={"version": 1})
+        return Revision(Change.CREATED, first, searchable_changed=True)
+    if stored.content_hash != incoming.content_hash:
+        changed = incoming.model_copy(
+            update={
+                "version": stored.version + 1,
+                "first_seen": stored.first_seen,
+                "status": Status.ACTIVE,
+                "taken_down_at": None,
+            }
+        )
+        return Revision(Change.UPDATED, changed, searchable_changed=True)
+    refreshed = stored.model_copy(update=_refresh(stored, incoming))
+    return Revision(
+        Change.UNCHANGED,
+        refreshed,
+        searchable_changed=_searchable(stored) != _searchable(refreshed),
+    )
+
+
+def _refresh(stored: Document, incoming: Document) -> dict[str, object]:
+    """Updates for an unchanged re-crawl: seen again, active again, newer annotations kept."""
+    update: dict[str, object] = {
+        "last_seen": max(stored.last_seen, incoming.last_seen),
+        "status": Status.ACTIVE,
+        "taken_down_at": None,
+    }
+    # An unannotated re-crawl must not wipe the annotations analysis already made.
+    if incoming.is_annotated:
+        update.update({name: getattr(incoming, name) for name in _ANNOTATION_FIELDS})
+    return update
+
+
+def _searchable(document: Document) -> tuple[object, ...]:
+    return tuple(getattr(document, name) for name in _SEARCHABLE_FIELDS)

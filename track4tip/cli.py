@@ -1,0 +1,258 @@
+"""The `track4tip` command line: parses arguments, builds settings, calls the stages.
+
+Settings come from TRACK4TIP_* environment variables; a `.env` file is read here, at the
+process edge, and nowhere else. Every command's help ends with an example.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from dotenv import load_dotenv
+from rich.console import Console
+
+from crawlers.config import CrawlerSettings
+from crawlers.profiles import (
+    DEMO_PROFILES,
+    ProfileError,
+    SourceProfile,
+    load_profiles,
+    select_profiles,
+)
+from crawlers.runner import CrawlReport, run_crawl_in_subprocess
+from index.backends import open_index
+from index.config import IndexSettings
+from index.errors import IndexBackendError
+from index.queries import SearchQuery, Sort
+from nlp.config import NlpSettings
+from nlp.pipeline import Analyzer
+from track4tip import views
+from track4tip.pipeline import SpoolPaths, StageRunner, summarise
+
+app = typer.Typer(
+    name="track4tip",
+    help="Collect public job ads, classifieds, social posts and news; find trafficking risk "
+    "indicators; index them for analysts.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source", "-s", help="Site id of a profile to crawl (repeatable); default: all."
+    ),
+]
+ProfilesOption = Annotated[Path, typer.Option(help="Profile file (YAML) describing the sources.")]
+BaseUrlOption = Annotated[
+    str | None, typer.Option(help="Replace the profiles' base URL (e.g. a local mirror).")
+]
+BatchOption = Annotated[int, typer.Option(min=1, help="Documents per batch.")]
+
+
+@app.callback()
+def main(
+    env_file: Annotated[
+        Path, typer.Option(help="A .env file of TRACK4TIP_* settings, read if it exists.")
+    ] = Path(".env"),
+) -> None:
+    """track4tip: an OSINT collector for counter-trafficking analysts."""
+    load_dotenv(env_file, override=False)
+
+
+def _selected_profiles(path: Path, sites: list[str] | None) -> list[SourceProfile]:
+    try:
+        return select_profiles(load_profiles(path), sites or [])
+    except ProfileError as error:
+        raise typer.BadParameter(str(error), param_hint="--profiles/--source") from error
+
+
+def _crawl(
+    settings: CrawlerSettings, profiles: list[SourceProfile], base_url: str | None
+) -> CrawlReport:
+    return run_crawl_in_subprocess(profiles, settings, base_url=base_url)
+
+
+def _stage_runner(data_dir: Path | None = None) -> StageRunner:
+    overrides = {"data_dir": data_dir} if data_dir else {}
+    crawler_settings = CrawlerSettings(**overrides)
+    backend = open_index(IndexSettings(**overrides))
+    backend.setup()
+    paths = SpoolPaths.under(crawler_settings.data_dir)
+    return StageRunner(paths, Analyzer(NlpSettings()), backend)
+
+
+@app.command()
+def crawl(
+    source: SourceOption = None,
+    base_url: BaseUrlOption = None,
+    profiles: ProfilesOption = DEMO_PROFILES,
+) -> None:
+    """Crawl sources into the spool.
+
+    Example: track4tip crawl --source empleosya --base-url http://127.0.0.1:8080
+    """
+    report = _crawl(CrawlerSettings(), _selected_profiles(profiles, source), base_url)
+    views.print_crawl_report(console, report)
+
+
+@app.command()
+def analyze(batch_size: BatchOption = 64) -> None:
+    """Analyse crawled documents waiting in the spool (language, entities, indicators, risk).
+
+    Example: track4tip analyze --batch-size 128
+    """
+    runner = _stage_runner()
+    with runner.backend, views.stage_progress(console, "Analysing", runner.pending()) as progress:
+        runner.analyse_pending(batch_size, progress)
+    console.print(f"Analysed {runner.totals.analysed} documents.")
+
+
+@app.command("index")
+def index_command(batch_size: BatchOption = 256) -> None:
+    """Write analysed documents to the index (idempotent; unchanged documents are skipped).
+
+    Example: TRACK4TIP_DATA_DIR=/srv/track4tip track4tip index
+    """
+    runner = _stage_runner()
+    with runner.backend, views.stage_progress(console, "Indexing", runner.pending()) as progress:
+        runner.index_pending(batch_size, progress)
+    views.print_upsert_report(console, runner.totals.indexed)
+
+
+def _crawl_in_background(
+    settings: CrawlerSettings, profiles: list[SourceProfile], base_url: str | None
+) -> tuple[threading.Thread, list[CrawlReport]]:
+    reports: list[CrawlReport] = []
+    thread = threading.Thread(
+        target=lambda: reports.append(_crawl(settings, profiles, base_url)),
+        name="crawl",
+        daemon=True,
+    )
+    thread.start()
+    return thread, reports
+
+
+def _run_all(
+    profiles: list[SourceProfile],
+    base_url: str | None,
+    batch_size: int,
+    data_dir: Path | None = None,
+) -> StageRunner:
+    runner = _stage_runner(data_dir)
+    settings = CrawlerSettings(**({"data_dir": data_dir} if data_dir else {}))
+    thread, reports = _crawl_in_background(settings, profiles, base_url)
+    with views.stage_progress(console, "Crawling, analysing, indexing", None) as progress:
+        runner.follow(thread.is_alive, batch_size, progress)
+    thread.join()
+    if not reports:
+        raise typer.Exit(code=1)
+    views.print_crawl_report(console, reports[0])
+    views.print_upsert_report(console, runner.totals.indexed)
+    return runner
+
+
+@app.command()
+def run(
+    source: SourceOption = None,
+    base_url: BaseUrlOption = None,
+    profiles: ProfilesOption = DEMO_PROFILES,
+    batch_size: BatchOption = 64,
+) -> None:
+    """Crawl, analyse and index at once; analysis follows the crawl without blocking it.
+
+    Example: track4tip run --source noticias
+    """
+    runner = _run_all(_selected_profiles(profiles, source), base_url, batch_size)
+    runner.backend.close()
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, -exclusions.')] = "",
+    country: Annotated[
+        list[str] | None, typer.Option(help="ISO country code (repeatable).")
+    ] = None,
+    indicator: Annotated[list[str] | None, typer.Option(help="Indicator id (repeatable).")] = None,
+    sort: Annotated[Sort, typer.Option(help="Order of the hits.")] = Sort.RELEVANCE,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Hits to show.")] = 10,
+) -> None:
+    """Search the index and show the hits with their highlighted evidence.
+
+    Example: track4tip search '"damas de compañía" OR anfitrionas' --country VE --sort risk
+    """
+    request = SearchQuery(
+        q=query, country=country or [], indicator=indicator or [], sort=sort, size=limit
+    )
+    with open_index(IndexSettings()) as backend:
+        views.print_search_results(console, backend.search(request))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the API and the search page over the index.
+
+    Example: track4tip serve --port 8000   (then open http://127.0.0.1:8000/docs)
+    """
+    from track4tip.serving import serve_api
+
+    serve_api(host=host, port=port, console=console)
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API when done.")
+    ] = True,
+    port: Annotated[int | None, typer.Option(help="API port.")] = None,
+) -> None:
+    """Crawl the bundled demo web, analyse it, index it and serve search over it.
+
+    Example: track4tip demo   (then open the printed URL)
+    """
+    from track4tip.demo_site import DemoSite
+
+    # The demo keeps its own data folder, started afresh: the demo web listens on a new port
+    # each time, and its pages must not mix with real collections.
+    data_dir = CrawlerSettings().data_dir / "demo"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    with DemoSite() as site:
+        console.print(f"Demo web serving at {site.base_url}")
+        runner = _run_all(load_profiles(DEMO_PROFILES), site.base_url, 64, data_dir)
+    with runner.backend:
+        views.print_summary(console, summarise(runner.backend))
+    if serve_after:
+        from track4tip.serving import serve_api
+
+        serve_api(
+            host=None, port=port, console=console, index_settings=IndexSettings(data_dir=data_dir)
+        )
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the index to the document schema version of this track4tip.
+
+    Example: track4tip migrate
+    """
+    from index.backends import migrate_index
+
+    migrated = migrate_index(IndexSettings())
+    console.print(f"Migrated {migrated} documents.")
+
+
+def run_cli() -> None:
+    try:
+        app()
+    except IndexBackendError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise SystemExit(2) from error

@@ -1,0 +1,157 @@
+"""Wiring of the stages: crawl spool -> analysis -> analysed spool -> index.
+
+Each stage is a consumer of the spool before it, with its own cursor, so every command can be
+stopped and rerun without losing or repeating work (a batch read but not committed is read again;
+indexing is idempotent). `track4tip run` drives both consumers in this process while the crawl
+runs in a child process, so crawling is never blocked by analysis.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawlers.spool import SpoolReader, SpoolWriter
+from index.base import IndexBackend, UpsertReport
+from index.queries import SearchQuery
+from nlp.pipeline import Analyzer
+from nlp.types import RiskLabel, TextInput
+
+ANALYSER = "analyser"
+INDEXER = "indexer"
+
+
+@dataclass(frozen=True)
+class SpoolPaths:
+    """The two spools of one data folder."""
+
+    crawled: Path
+    analysed: Path
+
+    @classmethod
+    def under(cls, data_dir: Path) -> SpoolPaths:
+        return cls(crawled=data_dir / "spool.sqlite", analysed=data_dir / "analysed.sqlite")
+
+
+def analyse_batch(reader: SpoolReader, writer: SpoolWriter, analyser: Analyzer, size: int) -> int:
+    """Annotate the next batch of crawled documents; returns how many spool records it consumed."""
+    start = reader.position
+    batch = reader.read_batch(size)
+    documents = batch.documents
+    inputs = [
+        TextInput(fields=doc.analysed_fields, country=doc.source.country) for doc in documents
+    ]
+    for document, found in zip(documents, analyser.annotate(inputs), strict=True):
+        writer.append(document.with_annotations(found))
+    reader.commit(batch.last_seq)
+    return batch.last_seq - start
+
+
+def index_batch(reader: SpoolReader, backend: IndexBackend, size: int) -> UpsertReport:
+    """Write the next batch of analysed documents to the index."""
+    batch = reader.read_batch(size)
+    report = backend.upsert(batch.documents) if batch.documents else UpsertReport()
+    reader.commit(batch.last_seq)
+    return report
+
+
+@dataclass
+class StageTotals:
+    analysed: int = 0
+    indexed: UpsertReport = field(default_factory=UpsertReport)
+
+
+Progress = Callable[[StageTotals, int], None]
+
+
+def _pending(path: Path, consumer: str) -> int:
+    if not path.exists():
+        return 0
+    reader = SpoolReader(path, consumer)
+    try:
+        return reader.pending()
+    finally:
+        reader.close()
+
+
+class StageRunner:
+    """Runs analysis and indexing over the spools of one data folder."""
+
+    def __init__(self, paths: SpoolPaths, analyser: Analyzer, backend: IndexBackend) -> None:
+        self.paths = paths
+        self.analyser = analyser
+        self.backend = backend
+        self.totals = StageTotals()
+
+    def pending(self) -> int:
+        """Documents waiting for analysis or indexing."""
+        return _pending(self.paths.crawled, ANALYSER) + _pending(self.paths.analysed, INDEXER)
+
+    def analyse_pending(self, batch_size: int, progress: Progress | None = None) -> int:
+        if not self.paths.crawled.exists():
+            return 0
+        reader = SpoolReader(self.paths.crawled, ANALYSER)
+        writer = SpoolWriter(self.paths.analysed)
+        done = 0
+        try:
+            while consumed := analyse_batch(reader, writer, self.analyser, batch_size):
+                done += consumed
+                self.totals.analysed += consumed
+                if progress:
+                    progress(self.totals, reader.pending())
+        finally:
+            reader.close()
+            writer.close()
+        return done
+
+    def index_pending(self, batch_size: int, progress: Progress | None = None) -> int:
+        if not self.paths.analysed.exists():
+            return 0
+        reader = SpoolReader(self.paths.analysed, INDEXER)
+        done = 0
+        try:
+            while reader.pending():
+                report = index_batch(reader, self.backend, batch_size)
+                done += report.written
+                self.totals.indexed.add(report)
+                if progress:
+                    progress(self.totals, reader.pending())
+        finally:
+            reader.close()
+        return done
+
+    def follow(
+        self, still_crawling: Callable[[], bool], batch_size: int, progress: Progress | None = None
+    ) -> StageTotals:
+        """Analyse and index while the crawl runs, then drain what is left."""
+        while True:
+            crawling = still_crawling()
+            worked = self.analyse_pending(batch_size, progress)
+            worked += self.index_pending(batch_size, progress)
+            if not crawling and not worked:
+                return self.totals
+            if not worked:
+                time.sleep(0.3)
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    documents: int
+    flagged: int
+    top_indicators: list[tuple[str, int]]
+
+
+def summarise(backend: IndexBackend, top: int = 5) -> IndexSummary:
+    """What the index holds: documents, those flagged with any risk, most frequent indicators."""
+    everything = backend.search(SearchQuery(size=1))
+    flagged = backend.search(
+        SearchQuery(size=1, risk_label=[RiskLabel.LOW, RiskLabel.MEDIUM, RiskLabel.HIGH])
+    )
+    buckets = everything.facets.get("indicator", [])[:top]
+    return IndexSummary(
+        documents=everything.total,
+        flagged=flagged.total,
+        top_indicators=[(bucket.value, bucket.count) for bucket in buckets],
+    )

@@ -1,0 +1,95 @@
+"""How the CLI shows things in a terminal: progress, crawl reports, hits, summaries."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from crawlers.runner import CrawlReport
+from index.base import UpsertReport
+from index.queries import SearchResults
+from track4tip.pipeline import IndexSummary, StageTotals
+from track4tip.pipeline import Progress as StageProgress
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+
+
+@contextmanager
+def stage_progress(console: Console, label: str, total: int | None) -> Iterator[StageProgress]:
+    """A progress bar fed by the stage runner's callback."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(label, total=total)
+
+        def update(totals: StageTotals, remaining: int) -> None:
+            done = totals.analysed + totals.indexed.written
+            progress.update(task, completed=done, total=max(total or 0, done + remaining))
+
+        yield update
+
+
+def print_crawl_report(console: Console, report: CrawlReport) -> None:
+    table = Table(title="Crawl")
+    for column in ("source", "pages", "documents", "bytes", "errors"):
+        table.add_column(column, justify="left" if column in ("source", "errors") else "right")
+    for source in report.sources:
+        errors = ", ".join(f"{reason}: {count}" for reason, count in sorted(source.errors.items()))
+        table.add_row(
+            source.name,
+            str(source.pages),
+            str(source.documents),
+            str(source.bytes),
+            errors or "-",
+        )
+    console.print(table)
+
+
+def print_upsert_report(console: Console, report: UpsertReport) -> None:
+    console.print(
+        f"Indexed: {report.created} new, {report.updated} changed (new version), "
+        f"{report.unchanged} unchanged."
+    )
+
+
+def _rich_highlight(fragment: str) -> str:
+    """Turn the index's HTML highlight (escaped text with <mark>) into rich markup."""
+    parts = _MARK.split(fragment)
+    return "".join(
+        f"[bold yellow]{escape(html.unescape(part))}[/]" if odd else escape(html.unescape(part))
+        for odd, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
+    )
+
+
+def print_search_results(console: Console, results: SearchResults) -> None:
+    console.print(f"{results.total} hits")
+    for hit in results.hits:
+        document = hit.document
+        risk = document.risk
+        risk_text = f"{risk.label} {risk.score:.2f}" if risk else "not analysed"
+        console.print(
+            f"\n[bold]{escape(document.title or document.url)}[/bold]  "
+            f"[dim]{document.source.site} · {document.source.country or '-'} · "
+            f"{document.language or '-'} · risk {risk_text}[/dim]"
+        )
+        console.print(f"[blue]{escape(document.url)}[/blue]")
+        for fragment in hit.highlights.get("text", [])[:2]:
+            console.print(f"  … {_rich_highlight(fragment)} …")
+        if document.indicator_ids:
+            console.print(f"  indicators: {', '.join(document.indicator_ids)}")
+
+
+def print_summary(console: Console, summary: IndexSummary) -> None:
+    console.print(
+        f"\n[bold]Indexed {summary.documents} documents[/bold]; "
+        f"{summary.flagged} flagged with risk indicators."
+    )
+    if summary.top_indicators:
+        top = ", ".join(f"{name} ({count})" for name, count in summary.top_indicators)
+        console.print(f"Top indicators: {top}")
