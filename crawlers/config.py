@@ -18,7 +18,7 @@ DEFAULT_USER_AGENT = (
 
 
 class CrawlerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRACK4TIP_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TRACK4TIP_", extra="ignore")
 
     data_dir: Path = Path("var")
     user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)

@@ -12,6 +12,7 @@ adding to the BM25 score of the words.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import tantivy
 
@@ -111,14 +112,12 @@ def facet_aggregation() -> dict[str, dict[str, object]]:
     return {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in FACET_FIELDS}
 
 
-def read_facets(
-    result: dict[str, dict[str, list[dict[str, object]]]],
-) -> dict[str, list[FacetBucket]]:
+def read_facets(result: dict[str, Any]) -> dict[str, list[FacetBucket]]:
     """Buckets by facet, most frequent first, ties by value (as every backend orders them)."""
     facets: dict[str, list[FacetBucket]] = {}
     for name in FACET_FIELDS:
         buckets = [
-            FacetBucket(value=str(bucket["key"]), count=int(bucket["doc_count"]))  # type: ignore[call-overload]
+            FacetBucket(value=str(bucket["key"]), count=int(bucket["doc_count"]))
             for bucket in result.get(name, {}).get("buckets", [])
         ]
         facets[name] = sorted(buckets, key=lambda bucket: (-bucket.count, bucket.value))

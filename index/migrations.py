@@ -2,9 +2,10 @@
 
 `UPGRADES[n]` turns a record written under schema_version n into one for n + 1. When
 `index.document.SCHEMA_VERSION` goes up, add exactly one function here; `upgrade_records` chains
-them from whatever version a store holds. Records are upgraded a page at a time and each one is
-checked by `Document.from_index` before it is written back, so an upgrade that produces an
-invalid record stops the migration with the store still readable by the old version's code.
+them from whatever version a store holds. Records are upgraded a page at a time and each page
+is checked by `Document.from_index` before it is written back, so an upgrade that produces an
+invalid record stops the migration before that page is written and before the store is stamped.
+Each record carries its own schema_version, so a rerun skips the pages already upgraded.
 """
 
 from __future__ import annotations

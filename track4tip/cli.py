@@ -79,13 +79,10 @@ def _crawl(
     return run_crawl_in_subprocess(profiles, settings, base_url=base_url)
 
 
-def _stage_runner(data_dir: Path | None = None) -> StageRunner:
-    overrides = {"data_dir": data_dir} if data_dir else {}
-    crawler_settings = CrawlerSettings(**overrides)
-    backend = open_index(IndexSettings(**overrides))
+def _stage_runner(data_dir: Path) -> StageRunner:
+    backend = open_index(IndexSettings(data_dir=data_dir))
     backend.setup()
-    paths = SpoolPaths.under(crawler_settings.data_dir)
-    return StageRunner(paths, Analyzer(NlpSettings()), backend)
+    return StageRunner(SpoolPaths.under(data_dir), Analyzer(NlpSettings()), backend)
 
 
 @app.command()
@@ -108,7 +105,7 @@ def analyze(batch_size: BatchOption = 64) -> None:
 
     Example: track4tip analyze --batch-size 128
     """
-    runner = _stage_runner()
+    runner = _stage_runner(CrawlerSettings().data_dir)
     with runner.backend, views.stage_progress(console, "Analysing", runner.pending()) as progress:
         runner.analyse_pending(batch_size, progress)
     console.print(f"Analysed {runner.totals.analysed} documents.")
@@ -120,7 +117,7 @@ def index_command(batch_size: BatchOption = 256) -> None:
 
     Example: TRACK4TIP_DATA_DIR=/srv/track4tip track4tip index
     """
-    runner = _stage_runner()
+    runner = _stage_runner(CrawlerSettings().data_dir)
     with runner.backend, views.stage_progress(console, "Indexing", runner.pending()) as progress:
         runner.index_pending(batch_size, progress)
     views.print_upsert_report(console, runner.totals.indexed)
@@ -140,22 +137,22 @@ def _crawl_in_background(
 
 
 def _run_all(
+    settings: CrawlerSettings,
     profiles: list[SourceProfile],
     base_url: str | None,
     batch_size: int,
-    data_dir: Path | None = None,
-) -> StageRunner:
-    runner = _stage_runner(data_dir)
-    settings = CrawlerSettings(**({"data_dir": data_dir} if data_dir else {}))
+) -> tuple[StageRunner, CrawlReport]:
+    runner = _stage_runner(settings.data_dir)
     thread, reports = _crawl_in_background(settings, profiles, base_url)
     with views.stage_progress(console, "Crawling, analysing, indexing", None) as progress:
         runner.follow(thread.is_alive, batch_size, progress)
     thread.join()
     if not reports:
+        console.print("[red]error:[/red] the crawl process ended without a report (see its log)")
         raise typer.Exit(code=1)
     views.print_crawl_report(console, reports[0])
     views.print_upsert_report(console, runner.totals.indexed)
-    return runner
+    return runner, reports[0]
 
 
 @app.command()
@@ -169,7 +166,8 @@ def run(
 
     Example: track4tip run --source noticias
     """
-    runner = _run_all(_selected_profiles(profiles, source), base_url, batch_size)
+    selected = _selected_profiles(profiles, source)
+    runner, _ = _run_all(CrawlerSettings(), selected, base_url, batch_size)
     runner.backend.close()
 
 
@@ -223,13 +221,22 @@ def demo(
 
     # The demo keeps its own data folder, started afresh: the demo web listens on a new port
     # each time, and its pages must not mix with real collections.
-    data_dir = CrawlerSettings().data_dir / "demo"
-    shutil.rmtree(data_dir, ignore_errors=True)
+    # The demo web is ours and local, so no politeness delay is needed to crawl it.
+    settings = CrawlerSettings()
+    settings = settings.model_copy(
+        update={
+            "data_dir": settings.data_dir / "demo",
+            "download_delay": 0.0,
+            "autothrottle": False,
+        }
+    )
+    shutil.rmtree(settings.data_dir, ignore_errors=True)
     with DemoSite() as site:
         console.print(f"Demo web serving at {site.base_url}")
-        runner = _run_all(load_profiles(DEMO_PROFILES), site.base_url, 64, data_dir)
+        runner, report = _run_all(settings, load_profiles(DEMO_PROFILES), site.base_url, 64)
     with runner.backend:
-        views.print_summary(console, summarise(runner.backend))
+        views.print_summary(console, report, summarise(runner.backend))
+    data_dir = settings.data_dir
     if serve_after:
         from track4tip.serving import serve_api
 

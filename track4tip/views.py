@@ -42,8 +42,8 @@ def print_crawl_report(console: Console, report: CrawlReport) -> None:
     for source in report.sources:
         errors = ", ".join(f"{reason}: {count}" for reason, count in sorted(source.errors.items()))
         table.add_row(
-            source.name,
-            str(source.pages),
+            source.site,
+            str(source.pages_fetched),
             str(source.documents),
             str(source.bytes),
             errors or "-",
@@ -80,14 +80,15 @@ def print_search_results(console: Console, results: SearchResults) -> None:
         )
         console.print(f"[blue]{escape(document.url)}[/blue]")
         for fragment in hit.highlights.get("text", [])[:2]:
-            console.print(f"  … {_rich_highlight(fragment)} …")
+            console.print(f"  {_rich_highlight(fragment)}")
         if document.indicator_ids:
             console.print(f"  indicators: {', '.join(document.indicator_ids)}")
 
 
-def print_summary(console: Console, summary: IndexSummary) -> None:
+def print_summary(console: Console, crawl: CrawlReport, summary: IndexSummary) -> None:
+    pages = sum(source.pages_fetched for source in crawl.sources)
     console.print(
-        f"\n[bold]Indexed {summary.documents} documents[/bold]; "
+        f"\n[bold]Crawled {pages} pages, indexed {summary.documents} documents[/bold]; "
         f"{summary.flagged} flagged with risk indicators."
     )
     if summary.top_indicators:

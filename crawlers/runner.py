@@ -1,0 +1,156 @@
+"""Run a crawl of some sources to completion and report what it did.
+
+    report = run_crawl_in_subprocess(profiles, CrawlerSettings(), base_url="http://127.0.0.1:8000")
+
+`run_crawl` runs one Scrapy `CrawlerProcess` (one crawler per source profile, all at once) and
+blocks until every crawler has finished. Twisted's reactor cannot be restarted within a process,
+so `run_crawl` works once per process: callers that crawl more than once (the CLI's
+`run` loop, tests) use `run_crawl_in_subprocess`, which runs it in a child started with the
+multiprocessing "spawn" context and returns the child's report (an exception in the child is
+raised in the caller).
+
+Each crawl writes its report as JSON to `<data_dir>/crawls/<UTC timestamp>.json`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, computed_field
+from scrapy.crawler import Crawler, CrawlerProcess
+
+from crawlers.config import CrawlerSettings
+from crawlers.profiles import SourceProfile
+from crawlers.rejections import error_key, site_key
+from crawlers.settings import scrapy_settings
+from crawlers.spiders.base import ProfileSpider
+from crawlers.spiders.channel import ChannelSpider
+from crawlers.spiders.feed import FeedSpider
+from crawlers.spiders.listing import ListingSpider
+
+SPIDERS: dict[str, type[ProfileSpider]] = {
+    "listing": ListingSpider,
+    "feed": FeedSpider,
+    "channel": ChannelSpider,
+}
+
+
+class SourceReport(BaseModel):
+    site: str
+    spider: str
+    pages_fetched: int = 0
+    documents: int = 0
+    bytes: int = 0
+    errors: dict[str, int] = Field(default_factory=dict)
+    dropped: dict[str, int] = Field(default_factory=dict)
+    robots_forbidden: int = 0
+    finish_reason: str | None = None
+
+
+class CrawlReport(BaseModel):
+    started_at: datetime
+    finished_at: datetime
+    sources: list[SourceReport]
+    report_file: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def totals(self) -> SourceReport:
+        errors: Counter[str] = Counter()
+        dropped: Counter[str] = Counter()
+        for source in self.sources:
+            errors.update(source.errors)
+            dropped.update(source.dropped)
+        return SourceReport(
+            site="*",
+            spider="*",
+            pages_fetched=sum(source.pages_fetched for source in self.sources),
+            documents=sum(source.documents for source in self.sources),
+            bytes=sum(source.bytes for source in self.sources),
+            errors=dict(sorted(errors.items())),
+            dropped=dict(sorted(dropped.items())),
+            robots_forbidden=sum(source.robots_forbidden for source in self.sources),
+        )
+
+    def source(self, site: str) -> SourceReport:
+        return next(source for source in self.sources if source.site == site)
+
+
+def _counters_under(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {
+        key.removeprefix(prefix): int(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(prefix)
+    }
+
+
+def source_report(profile: SourceProfile, stats: dict[str, Any]) -> SourceReport:
+    """One source's figures, read from its crawler's stats."""
+    return SourceReport(
+        site=profile.site,
+        spider=profile.spider,
+        pages_fetched=int(stats.get(site_key(profile.site, "pages_fetched"), 0)),
+        documents=int(stats.get(site_key(profile.site, "documents"), 0)),
+        bytes=int(stats.get(site_key(profile.site, "bytes"), 0)),
+        errors=_counters_under(stats, error_key("", profile.site)),
+        dropped=_counters_under(stats, site_key(profile.site, "dropped/")),
+        robots_forbidden=int(stats.get("robotstxt/forbidden", 0)),
+        finish_reason=stats.get("finish_reason"),
+    )
+
+
+def write_report(report: CrawlReport, crawls_dir: Path) -> Path:
+    crawls_dir.mkdir(parents=True, exist_ok=True)
+    stamp = report.started_at.strftime("%Y%m%dT%H%M%S.%fZ")
+    path = crawls_dir / f"{stamp}.json"
+    path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return path
+
+
+def run_crawl(
+    profiles: list[SourceProfile], config: CrawlerSettings, base_url: str | None = None
+) -> CrawlReport:
+    """Crawl the sources to completion (blocking; once per process) and report."""
+    started = datetime.now(UTC)
+    process = CrawlerProcess(scrapy_settings(config))
+    crawlers: list[tuple[SourceProfile, Crawler]] = []
+    for profile in (p.with_base_url(base_url) for p in profiles):
+        crawler = process.create_crawler(SPIDERS[profile.spider])
+        process.crawl(crawler, profile=profile)
+        crawlers.append((profile, crawler))
+    process.start()
+    sources = [source_report(p, c.stats.get_stats() if c.stats else {}) for p, c in crawlers]
+    report = CrawlReport(started_at=started, finished_at=datetime.now(UTC), sources=sources)
+    path = write_report(report, config.crawls_dir)
+    return report.model_copy(update={"report_file": str(path)})
+
+
+def _run_crawl_in_child(
+    profiles: list[dict[str, Any]], config: dict[str, Any], base_url: str | None
+) -> dict[str, Any]:
+    report = run_crawl(
+        [SourceProfile.model_validate(profile) for profile in profiles],
+        CrawlerSettings.model_validate(config),
+        base_url,
+    )
+    return report.model_dump(mode="json", exclude={"totals"})
+
+
+def run_crawl_in_subprocess(
+    profiles: list[SourceProfile], config: CrawlerSettings, base_url: str | None = None
+) -> CrawlReport:
+    """`run_crawl` in a fresh child process (a new reactor each time); returns its report."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        future = pool.submit(
+            _run_crawl_in_child,
+            [profile.model_dump(mode="json") for profile in profiles],
+            config.model_dump(mode="json"),
+            base_url,
+        )
+        return CrawlReport.model_validate(future.result())

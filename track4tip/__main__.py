@@ -1,0 +1,3 @@
+from track4tip.cli import run_cli
+
+run_cli()
