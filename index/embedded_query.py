@@ -31,9 +31,6 @@ Occur = tantivy.Occur
 Query = tantivy.Query
 
 TITLE_BOOST = 2.0
-# Phrase.words has dropped the stop words of the phrase ("damas de compañía" -> damas,
-# compania) but `exact` keeps them, so a phrase allows one position of slack per gap.
-PHRASE_SLOP = 1
 
 
 class QueryTranslator:
@@ -61,9 +58,13 @@ class QueryTranslator:
     def phrase(self, phrase: Phrase) -> tantivy.Query:
         if len(phrase.words) == 1:
             return self.word(phrase.words[0])
-        words = [word.exact for word in phrase.words]
-        body = Query.phrase_query(self.schema, EXACT, words, slop=PHRASE_SLOP)
-        title = Query.phrase_query(self.schema, TITLE_EXACT, words, slop=PHRASE_SLOP)
+        # Offsets keep the places of the stop words the query dropped ("damas de compañía").
+        words = [
+            (position, word.exact)
+            for position, word in zip(phrase.positions, phrase.words, strict=True)
+        ]
+        body = Query.phrase_query(self.schema, EXACT, words)
+        title = Query.phrase_query(self.schema, TITLE_EXACT, words)
         return _either(body, Query.boost_query(title, TITLE_BOOST))
 
     def word(self, word: QueryWord) -> tantivy.Query:

@@ -91,9 +91,15 @@ class SearchQuery(BaseModel):
 
 @dataclass(frozen=True)
 class Phrase:
-    """Consecutive folded words; a one-word phrase is a plain word."""
+    """Words in order; a one-word phrase is a plain word.
+
+    Stop words are not searched for but keep their place: `positions[i]` is where `words[i]`
+    stands in the phrase as typed, so "damas de compañía" matches "damas" two places before
+    "compania" with any word between, as the engines' phrase queries with offsets expect.
+    """
 
     words: tuple[QueryWord, ...]
+    positions: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -118,9 +124,15 @@ _CLAUSE = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
 
 def _phrase(text: str) -> Phrase | None:
-    words = [analyze_query_word(word) for word in split_words(text)]
-    kept = tuple(word for word in words if word is not None)
-    return Phrase(kept) if kept else None
+    analysed = [analyze_query_word(word) for word in split_words(text)]
+    kept = [(position, word) for position, word in enumerate(analysed) if word is not None]
+    if not kept:
+        return None
+    first = kept[0][0]
+    return Phrase(
+        words=tuple(word for _, word in kept),
+        positions=tuple(position - first for position, _ in kept),
+    )
 
 
 def _clauses(q: str) -> list[tuple[bool, str, bool]]:

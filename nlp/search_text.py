@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 import stop_words
@@ -50,6 +50,9 @@ class Token:
     position: int
 
 
+# Words repeat heavily across ads, and folding and stemming dominate indexing and highlighting
+# time, so both are memoised.
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case and strip accents: "Compañía" -> "compania"."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
@@ -70,6 +73,7 @@ def stop_words_for(language: str) -> frozenset[str]:
     return frozenset(fold(word) for word in stop_words.get_stop_words(language))
 
 
+@lru_cache(maxsize=200_000)
 def _stem(word: str, language: str) -> str:
     stemmer = _stemmer(language)
     if stemmer is None:

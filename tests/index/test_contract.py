@@ -159,6 +159,15 @@ def test_phrase_matches_words_in_order(loaded: IndexBackend, docs: dict[str, Doc
     assert ids_for(loaded, '"cocina ayudante"') == set()
 
 
+def test_a_phrase_keeps_the_place_of_its_stop_words(
+    loaded: IndexBackend, docs: dict[str, Document]
+):
+    # "de" is not searched for, but a phrase still needs exactly one word in its place.
+    assert ids_for(loaded, '"damas compañía"') == set()
+    assert ids_for(loaded, '"pasaje pagado"') == {docs["passport_es"].id}
+    assert ids_for(loaded, '"pasaje muy pagado"') == set()
+
+
 def test_or_matches_either_word(loaded: IndexBackend, docs: dict[str, Document]):
     expected = {docs["escort_es"].id, docs["hostess_es"].id}
     assert ids_for(loaded, "modelos OR anfitrionas") == expected
