@@ -23,3 +23,12 @@ def open_index(settings: IndexSettings) -> IndexBackend:
     backend = EmbeddedIndex(settings.embedded_dir)
     backend.setup()
     return backend
+
+
+def migrate_index(settings: IndexSettings) -> int:
+    """Upgrade the configured index to this version's document schema; returns records read."""
+    if settings.backend == "elasticsearch":
+        raise IndexUnavailable("the elasticsearch backend is not built yet; nothing to migrate")
+    from index.embedded import migrate
+
+    return migrate(settings.embedded_dir)
