@@ -31,14 +31,42 @@ class CrawlerSettings(BaseSettings):
     page_limit: int = Field(default=0, ge=0, description="pages per source; 0 = no limit")
     download_timeout: float = Field(default=30.0, gt=0)
     log_level: str = "WARNING"
+    # A WARC file this large is closed and the next capture starts a new one.
+    warc_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+
+    # Starvation: a source that stops yielding new documents is closed (reported as
+    # `starved`) after this many pages, or this many seconds, without one; 0 = no limit.
+    starvation_pages: int = Field(default=500, ge=0)
+    starvation_seconds: float = Field(default=900.0, ge=0)
+    # Resumable crawls: Scrapy's JOBDIR, one folder per source under this one. A stopped crawl
+    # run again with the same folder resumes where it stopped; unset = not resumable.
+    job_dir: Path | None = None
+    # Incremental re-crawls: pages fetched before are asked for with If-None-Match /
+    # If-Modified-Since, unchanged ones are skipped, and known ads now 404/410 are marked
+    # taken_down (crawlers/incremental.py). Off by default: a first crawl needs no state.
+    incremental: bool = False
+
+    # Rendering (scrapy-playwright): Debian's Chromium; contexts are recycled after this many
+    # pages, and at most this many exist at once, so browser memory stays flat.
+    chromium_path: Path = Path("/usr/bin/chromium")
+    render_pages_per_context: int = Field(default=20, ge=1)
+    render_max_contexts: int = Field(default=2, ge=1)
 
     @property
     def spool_path(self) -> Path:
         return self.data_dir / "spool.sqlite"
 
     @property
+    def state_path(self) -> Path:
+        return self.data_dir / "crawl_state.sqlite"
+
+    @property
     def crawls_dir(self) -> Path:
         return self.data_dir / "crawls"
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data_dir / "warc"
 
     @property
     def http_cache_dir(self) -> Path:

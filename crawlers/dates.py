@@ -9,7 +9,7 @@ An unreadable date gives None: a page is still worth keeping without one.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 # Portuguese and Spanish month abbreviations that differ from English ones.
@@ -57,3 +57,34 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     text = value.strip()
     return _parse_iso(text) or _parse_rfc822(text)
+
+
+# Listing cards say how long ago an ad was posted ("Hace 2 horas", "Publicado hace más de 15
+# días", "Actualizado ayer"); that is read against the time the page was fetched. "más de 15
+# días" gives 15 days: the latest moment the text allows.
+_RELATIVE = re.compile(
+    r"^(?:(?:publicad[oa]|actualizad[oa])\s+)?(?:hace\s+(?:más de\s+)?(\d+)\+?\s*"
+    r"(minuto|hora|día|dia|semana|mes)(?:s|es)?|(ayer|hoy))\b",
+    re.IGNORECASE,
+)
+_UNITS = {
+    "minuto": timedelta(minutes=1),
+    "hora": timedelta(hours=1),
+    "día": timedelta(days=1),
+    "dia": timedelta(days=1),
+    "semana": timedelta(weeks=1),
+    "mes": timedelta(days=30),
+}
+
+
+def parse_relative_date(value: str | None, now: datetime) -> datetime | None:
+    """`now` less the age a Spanish relative date states, or None for any other text."""
+    if not value:
+        return None
+    match = _RELATIVE.match(" ".join(value.split()))
+    if match is None:
+        return None
+    count, unit, word = match.groups()
+    if word:
+        return now - timedelta(days=1 if word.lower() == "ayer" else 0)
+    return now - int(count) * _UNITS[unit.lower()]

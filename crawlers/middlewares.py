@@ -1,9 +1,13 @@
 """Downloader middlewares that turn bad input into counted rejections (see rejections.py).
 
-- `ResponseCheckMiddleware` counts pages and bytes per source and refuses binary bodies served
-  as HTML (`not_html`) and documents cut off before their end (`truncated_html`).
+- `ResponseCheckMiddleware` counts pages and bytes per source and refuses block and challenge
+  pages (`blocked_page`, `challenge_page`, also counted as `blocked`; see blocks.py), binary
+  bodies served as HTML (`not_html`) and documents cut off before their end (`truncated_html`).
 - `LoopAwareRedirectMiddleware` replaces Scrapy's RedirectMiddleware: a redirect back to a URL
   already in the chain is a `redirect_loop`, not a silent duplicate-filter drop.
+- `CaptureMiddleware` writes every response (rejected ones too: a block page or a truncated
+  transfer is evidence as well) to WARC files (crawlers.capture) before any check runs, and
+  leaves the Capture in `request.meta["track4tip_capture"]` for the spider's Document.
 - `RobotsRejectionMiddleware` replaces Scrapy's RobotsTxtMiddleware so a forbidden URL carries
   the `robots_disallowed` reason (Scrapy's own `robotstxt/forbidden` stat is still counted).
 
@@ -14,16 +18,20 @@ Requests carry their source's site id in `request.meta["track4tip_site"]`; reque
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import RobotParser
 
+from crawlers.blocks import detect_block
+from crawlers.capture import WarcStore
 from crawlers.rejections import (
     NOT_HTML,
     REDIRECT_LOOP,
@@ -35,6 +43,9 @@ from crawlers.rejections import (
 from crawlers.urls import canonical_url
 
 SITE_META = "track4tip_site"
+CAPTURE_META = "track4tip_capture"
+WARC_DIR_SETTING = "TRACK4TIP_WARC_DIR"
+WARC_MAX_BYTES_SETTING = "TRACK4TIP_WARC_MAX_BYTES"
 
 # Share of U+FFFD replacement characters above which a "text" body is really binary.
 _MAX_REPLACEMENT_SHARE = 0.02
@@ -86,7 +97,13 @@ class ResponseCheckMiddleware:
             return response
         self.stats.inc_value(site_key(site, "pages_fetched"))
         self.stats.inc_value(site_key(site, "bytes"), len(response.body))
-        if not 200 <= response.status < 300 or not is_html(response):
+        if not is_html(response):
+            return response
+        block = detect_block(response.body)  # whatever the status: challenges come as 403/503
+        if block is not None:
+            self.stats.inc_value(site_key(site, "blocked"))
+            raise PageRejected(block.reason, block.detail)
+        if not 200 <= response.status < 300:
             return response
         if looks_binary(response):
             raise PageRejected(NOT_HTML, f"{len(response.body)} bytes that are not text")
@@ -110,3 +127,68 @@ class RobotsRejectionMiddleware(RobotsTxtMiddleware):
             super().process_request_2(rp, request)
         except IgnoreRequest as error:
             raise PageRejected(ROBOTS_DISALLOWED, str(error)) from error
+
+
+def _request_headers(request: Request) -> list[tuple[str, str]]:
+    pairs = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in request.headers.items()
+        for value in values
+    ]
+    if not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("Host", urlsplit(request.url).netloc))
+    return pairs
+
+
+def _response_headers(response: Response) -> list[tuple[str, str]]:
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in response.headers.items()
+        if name.lower() != b"transfer-encoding"  # the stored body is no longer chunked
+        for value in values
+    ]
+
+
+def _screenshot(request: Request) -> bytes | None:
+    """The PNG a `screenshot` page method took of a rendered page, if one did."""
+    for method in request.meta.get("playwright_page_methods") or []:
+        if getattr(method, "method", None) == "screenshot" and isinstance(method.result, bytes):
+            return method.result
+    return None
+
+
+class CaptureMiddleware:
+    def __init__(self, store: WarcStore, crawler: Crawler) -> None:
+        self.store = store
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        directory = crawler.settings.get(WARC_DIR_SETTING)
+        if not directory:
+            raise NotConfigured(f"{WARC_DIR_SETTING} is not set")
+        store = WarcStore(Path(directory), crawler.settings.getint(WARC_MAX_BYTES_SETTING))
+        middleware = cls(store, crawler)
+        crawler.signals.connect(store.close, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("playwright"):
+            capture = self.store.write_rendered(response.url, response.body, _screenshot(request))
+        else:
+            parts = urlsplit(request.url)
+            target = parts.path or "/"
+            capture = self.store.write_exchange(
+                response.url,
+                (request.method, f"{target}?{parts.query}" if parts.query else target),
+                _request_headers(request),
+                response.status,
+                _response_headers(response),
+                response.body,
+                response.protocol or "HTTP/1.1",
+            )
+        request.meta[CAPTURE_META] = capture
+        site = request.meta.get(SITE_META)
+        if site is not None:
+            self.stats.inc_value(site_key(site, "captures"))
+        return response

@@ -1,9 +1,10 @@
 """Declarative site profiles (crawlers/sources/*.yaml), validated with pydantic.
 
 A profile says what a source is (site id, kind, country), which spider reads it (`listing`,
-`feed` or `channel`), where to start, and which CSS selectors find detail links, the next page
-and each field. A broken profile is refused with an error naming the file and the field, e.g.
-``crawlers/sources/demo.yaml: sources[1].spider: Input should be 'listing', 'feed' or 'channel'``.
+`feed`, `sitemap`, `channel`, `reddit` or `mastodon`), where to start, and which selectors find
+detail links, the next page, result cards and each field (crawlers/selectors.py). A broken
+profile is refused with an error naming the file and the field, e.g.
+``crawlers/sources/demo.yaml: sources[1].spider: Input should be 'listing', 'feed', ...``.
 
 `base_url` in the file is a default: `with_base_url` points a profile at another host (the
 demo server listens on a random port), and start URLs stay relative to it.
@@ -16,14 +17,22 @@ from typing import Literal
 from urllib.parse import urljoin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from crawlers.selectors import FieldSpec, alternatives, check_expression
 from index.document import Source, SourceKind
 
 SOURCES_DIR = Path(__file__).parent / "sources"
 DEMO_PROFILES = SOURCES_DIR / "demo.yaml"
 
-SpiderName = Literal["listing", "feed", "channel"]
+SpiderName = Literal["listing", "feed", "sitemap", "channel", "reddit", "mastodon"]
 
 
 class ProfileError(ValueError):
@@ -38,17 +47,63 @@ class LinkSelectors(BaseModel):
 
 
 class FieldSelectors(BaseModel):
-    """CSS selectors for each field; `::text` / `::attr()` are added by the spider."""
+    """A selector for each field (CSS, or XPath after `xpath:`; a list is tried in order, see
+    crawlers/selectors.py). Elements give their visible text; `date` also reads `datetime`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: str | None = None
-    description: str | None = None
-    company: str | None = None
-    location: str | None = None
-    salary: str | None = None
-    contact: str | None = None
-    date: str | None = None
+    title: FieldSpec = None
+    description: FieldSpec = None
+    company: FieldSpec = None
+    location: FieldSpec = None
+    salary: FieldSpec = None
+    contact: FieldSpec = None
+    date: FieldSpec = None
+
+    @field_validator("*")
+    @classmethod
+    def _selectors_compile(cls, spec: FieldSpec) -> FieldSpec:
+        for expression in alternatives(spec):
+            check_expression(expression)
+        return spec
+
+
+class CardSelectors(BaseModel):
+    """Ads shown as cards on a listing page (search results), each card one Document.
+
+    `item` finds the cards; inside each, `link` gives the ad's URL (an href, or a value that
+    `link_format` turns into one, e.g. Indeed's `data-jk` id into `/viewjob?jk={}`) and
+    `fields` the ad's fields, relative to the card. A card without a link is skipped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item: str
+    link: str = "a::attr(href)"
+    link_format: str | None = Field(default=None, pattern=r"\{\}")
+    fields: FieldSelectors = FieldSelectors()
+
+    @field_validator("item", "link")
+    @classmethod
+    def _selector_compiles(cls, expression: str) -> str:
+        return check_expression(expression)
+
+
+class PageAction(BaseModel):
+    """Something a rendered page needs before it shows everything: infinite scroll or a
+    "load more" control, repeated `times` times with `wait_ms` for the content to arrive."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["scroll", "click"]
+    selector: str | None = None
+    times: int = Field(default=1, ge=1, le=100)
+    wait_ms: int = Field(default=300, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _click_needs_a_selector(self) -> PageAction:
+        if self.kind == "click" and not self.selector:
+            raise ValueError("a click action needs a selector")
+        return self
 
 
 class SourceProfile(BaseModel):
@@ -63,7 +118,17 @@ class SourceProfile(BaseModel):
     start_urls: list[str] = Field(min_length=1)
     links: LinkSelectors = LinkSelectors()
     fields: FieldSelectors = FieldSelectors()
+    cards: CardSelectors | None = None
     use_jsonld: bool = False
+    # Chromium only where needed: every page (`render`), or pages whose main content is empty
+    # while scripts would fill it (`render_when: needs_javascript`).
+    render: bool = False
+    render_when: Literal["needs_javascript"] | None = None
+    page_actions: list[PageAction] = Field(default_factory=list)
+
+    @property
+    def uses_browser(self) -> bool:
+        return self.render or self.render_when is not None
 
     @property
     def source(self) -> Source:

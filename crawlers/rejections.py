@@ -12,6 +12,11 @@ always goes on. Reasons:
     needs_javascript  the main content is empty but the page has scripts (render it later)
     empty_page        the main content is empty and nothing would fill it
     broken_feed       a feed that cannot be read as RSS or Atom
+    broken_json       an API answer (Reddit, Mastodon) that is not the JSON expected
+    malformed_post    a post in such an answer that lacks what a Document needs
+    broken_sitemap    a sitemap that cannot be read (not XML, no <urlset>, a gzip bomb)
+    challenge_page    a bot challenge instead of content (Cloudflare "Just a moment...")
+    blocked_page      a refusal or browser error page instead of content (see blocks.py)
     network_<error>   the request failed below HTTP (timeout, refused connection, DNS, ...)
 
 Downloader middlewares raise `PageRejected` (an IgnoreRequest, so Scrapy drops the response);
@@ -39,6 +44,7 @@ ROBOTS_DISALLOWED = "robots_disallowed"
 NEEDS_JAVASCRIPT = "needs_javascript"
 EMPTY_PAGE = "empty_page"
 BROKEN_FEED = "broken_feed"
+BROKEN_SITEMAP = "broken_sitemap"
 
 
 class PageRejected(IgnoreRequest):

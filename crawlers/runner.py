@@ -27,17 +27,28 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from crawlers.config import CrawlerSettings
 from crawlers.profiles import SourceProfile
 from crawlers.rejections import error_key, site_key
+from crawlers.rendering import render_settings
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.base import ProfileSpider
 from crawlers.spiders.channel import ChannelSpider
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.listing import ListingSpider
+from crawlers.spiders.mastodon import MastodonSpider
+from crawlers.spiders.reddit import RedditSpider
+from crawlers.spiders.sitemap import SitemapSpider
 
 SPIDERS: dict[str, type[ProfileSpider]] = {
     "listing": ListingSpider,
     "feed": FeedSpider,
+    "sitemap": SitemapSpider,
     "channel": ChannelSpider,
+    "reddit": RedditSpider,
+    "mastodon": MastodonSpider,
 }
+
+
+# Scrapy's finish reasons for a spider closed because it stopped yielding items.
+STARVED = frozenset({"closespider_pagecount_no_item", "closespider_timeout_no_item"})
 
 
 class SourceReport(BaseModel):
@@ -46,10 +57,24 @@ class SourceReport(BaseModel):
     pages_fetched: int = 0
     documents: int = 0
     bytes: int = 0
+    captures: int = 0
+    rendered: int = 0
+    blocked: int = 0
+    # incremental re-crawls: pages as the last crawl saw them, known ads found gone
+    unchanged: int = 0
+    taken_down: int = 0
     errors: dict[str, int] = Field(default_factory=dict)
     dropped: dict[str, int] = Field(default_factory=dict)
     robots_forbidden: int = 0
+    # scrapy-playwright's page and context counters (created, closed, most at once)
+    browser: dict[str, int] = Field(default_factory=dict)
     finish_reason: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def starved(self) -> bool:
+        """Whether the source stopped yielding new documents and was closed for it."""
+        return self.finish_reason in STARVED
 
 
 class CrawlReport(BaseModel):
@@ -72,6 +97,11 @@ class CrawlReport(BaseModel):
             pages_fetched=sum(source.pages_fetched for source in self.sources),
             documents=sum(source.documents for source in self.sources),
             bytes=sum(source.bytes for source in self.sources),
+            captures=sum(source.captures for source in self.sources),
+            rendered=sum(source.rendered for source in self.sources),
+            blocked=sum(source.blocked for source in self.sources),
+            unchanged=sum(source.unchanged for source in self.sources),
+            taken_down=sum(source.taken_down for source in self.sources),
             errors=dict(sorted(errors.items())),
             dropped=dict(sorted(dropped.items())),
             robots_forbidden=sum(source.robots_forbidden for source in self.sources),
@@ -97,9 +127,19 @@ def source_report(profile: SourceProfile, stats: dict[str, Any]) -> SourceReport
         pages_fetched=int(stats.get(site_key(profile.site, "pages_fetched"), 0)),
         documents=int(stats.get(site_key(profile.site, "documents"), 0)),
         bytes=int(stats.get(site_key(profile.site, "bytes"), 0)),
+        captures=int(stats.get(site_key(profile.site, "captures"), 0)),
+        rendered=int(stats.get(site_key(profile.site, "rendered"), 0)),
+        blocked=int(stats.get(site_key(profile.site, "blocked"), 0)),
+        unchanged=int(stats.get(site_key(profile.site, "unchanged"), 0)),
+        taken_down=int(stats.get(site_key(profile.site, "taken_down"), 0)),
         errors=_counters_under(stats, error_key("", profile.site)),
         dropped=_counters_under(stats, site_key(profile.site, "dropped/")),
         robots_forbidden=int(stats.get("robotstxt/forbidden", 0)),
+        browser={
+            key: value
+            for key, value in _counters_under(stats, "playwright/").items()
+            if key.startswith(("context_count", "page_count"))
+        },
         finish_reason=stats.get("finish_reason"),
     )
 
@@ -121,6 +161,10 @@ def run_crawl(
     crawlers: list[tuple[SourceProfile, Crawler]] = []
     for profile in (p.with_base_url(base_url) for p in profiles):
         crawler = process.create_crawler(SPIDERS[profile.spider])
+        if profile.uses_browser:  # only these crawlers start a browser
+            crawler.settings.setdict(render_settings(config), priority="spider")
+        if config.job_dir is not None:  # one JOBDIR per source: each spider has its own queue
+            crawler.settings.set("JOBDIR", str(config.job_dir / profile.site), priority="spider")
         process.crawl(crawler, profile=profile)
         crawlers.append((profile, crawler))
     process.start()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from crawlers.config import CrawlerSettings
+from crawlers.incremental import STATE_PATH_SETTING
+from crawlers.middlewares import WARC_DIR_SETTING, WARC_MAX_BYTES_SETTING
 from crawlers.pipelines import SPOOL_PATH_SETTING
 
 _SCRAPY_MW = "scrapy.downloadermiddlewares"
@@ -23,6 +25,14 @@ def _downloader_middlewares() -> dict[str, int | None]:
         f"{_SCRAPY_MW}.redirect.RedirectMiddleware": None,
         "crawlers.middlewares.LoopAwareRedirectMiddleware": 600,
         "crawlers.middlewares.ResponseCheckMiddleware": 580,
+        # Between decompression (590) and the checks: hashes decoded bodies, answers 304s.
+        # Off (NotConfigured) unless TRACK4TIP_INCREMENTAL is set.
+        "crawlers.incremental.IncrementalMiddleware": 585,
+        # Above HttpCompressionMiddleware (590) and HttpCacheMiddleware (900): the capture
+        # keeps the body as the server sent it, before anything decodes or checks it.
+        "crawlers.middlewares.CaptureMiddleware": 950,
+        # Off (NotConfigured) unless the source renders: closes pages, recycles contexts.
+        "crawlers.rendering.ContextRecycleMiddleware": 960,
     }
 
 
@@ -40,6 +50,9 @@ def scrapy_settings(config: CrawlerSettings) -> dict[str, Any]:
         "HTTPCACHE_ENABLED": config.http_cache,
         "HTTPCACHE_DIR": str(config.http_cache_dir.resolve()),
         "CLOSESPIDER_PAGECOUNT": config.page_limit,
+        # Scrapy's own guards, reported by the runner as `starved` (see runner.STARVED).
+        "CLOSESPIDER_PAGECOUNT_NO_ITEM": config.starvation_pages,
+        "CLOSESPIDER_TIMEOUT_NO_ITEM": config.starvation_seconds,
         "REDIRECT_MAX_TIMES": 5,
         "RETRY_TIMES": 1,
         # Cookies could tie our requests together into a profile of the analyst's activity.
@@ -49,4 +62,7 @@ def scrapy_settings(config: CrawlerSettings) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": _downloader_middlewares(),
         "ITEM_PIPELINES": {"crawlers.pipelines.SpoolPipeline": 300},
         SPOOL_PATH_SETTING: str(config.spool_path.resolve()),
+        WARC_DIR_SETTING: str(config.warc_dir.resolve()),
+        WARC_MAX_BYTES_SETTING: config.warc_max_bytes,
+        STATE_PATH_SETTING: str(config.state_path.resolve()) if config.incremental else "",
     }

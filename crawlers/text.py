@@ -16,6 +16,9 @@ _BLOCK_TAGS = frozenset(
      "article", "header", "footer", "blockquote", "pre", "table"}
 )  # fmt: skip
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template")
+# Markup a reader does not see: Computrabajo's "Postulado"/"Vista" tags and elempleo's "COP",
+# "industry" labels sit in `class="hide"` elements that a stylesheet hides.
+_HIDDEN_CLASSES = frozenset({"hide", "hidden", "sr-only", "d-none", "visually-hidden"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -25,6 +28,19 @@ def tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _hidden(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    return [
+        element
+        for element in root.iter()
+        if isinstance(element.tag, str)
+        and element is not root
+        and (
+            element.get("hidden") is not None
+            or not _HIDDEN_CLASSES.isdisjoint((element.get("class") or "").split())
+        )
+    ]
+
+
 def html_to_text(markup: str) -> str:
     """The visible text of an HTML fragment or page."""
     if not markup.strip():
@@ -32,7 +48,7 @@ def html_to_text(markup: str) -> str:
     if "<" not in markup:
         return tidy(markup)
     root = lxml_html.fragment_fromstring(markup, create_parent="div")
-    for invisible in root.iter(*_INVISIBLE_TAGS):
+    for invisible in [*root.iter(*_INVISIBLE_TAGS), *_hidden(root)]:
         invisible.drop_tree()
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:

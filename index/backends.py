@@ -8,27 +8,33 @@ from __future__ import annotations
 
 from index.base import IndexBackend
 from index.config import IndexSettings
-from index.errors import IndexUnavailable
 
 
 def open_index(settings: IndexSettings) -> IndexBackend:
     """The configured backend, set up and ready to read and write."""
-    if settings.backend == "elasticsearch":
-        raise IndexUnavailable(
-            "the elasticsearch backend is not built yet; "
-            "set TRACK4TIP_BACKEND=embedded to use the embedded index"
-        )
-    from index.embedded import EmbeddedIndex
+    backend: IndexBackend
+    if settings.index_backend == "elasticsearch":
+        from index.elastic import ElasticsearchIndex
 
-    backend = EmbeddedIndex(settings.embedded_dir)
-    backend.setup()
+        backend = ElasticsearchIndex.from_settings(settings)
+    else:
+        from index.embedded import EmbeddedIndex
+
+        backend = EmbeddedIndex(settings.embedded_dir)
+    try:
+        backend.setup()
+    except BaseException:
+        backend.close()
+        raise
     return backend
 
 
 def migrate_index(settings: IndexSettings) -> int:
-    """Upgrade the configured index to this version's document schema; returns records read."""
-    if settings.backend == "elasticsearch":
-        raise IndexUnavailable("the elasticsearch backend is not built yet; nothing to migrate")
+    """Upgrade the configured index to this version's schema and mapping; returns records read."""
+    if settings.index_backend == "elasticsearch":
+        from index.elastic import migrate as migrate_elasticsearch
+
+        return migrate_elasticsearch(settings)
     from index.embedded import migrate
 
     return migrate(settings.embedded_dir)

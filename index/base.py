@@ -29,6 +29,8 @@ class UpsertReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Documents the engine refused for good (Elasticsearch: written to the dead-letter file).
+    rejected: int = 0
 
     @property
     def written(self) -> int:
@@ -38,6 +40,7 @@ class UpsertReport:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.rejected += other.rejected
 
 
 class IndexBackend(ABC):

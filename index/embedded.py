@@ -38,7 +38,7 @@ from index.highlight import highlight
 from index.migrations import UPGRADES, Upgrade, upgrade_records
 from index.queries import Hit, ParsedQuery, SearchQuery, SearchResults, Sort, parse_query_string
 from index.records import RecordStore
-from index.versioning import Change, Revision, revise
+from index.versioning import Change, Revision, check_submitted, revise
 
 RECORDS_FILE = "records.sqlite"
 FULLTEXT_DIR = "fulltext"
@@ -123,7 +123,7 @@ class EmbeddedIndex(IndexBackend):
         return report
 
     def _upsert_batch(self, batch: list[Document]) -> UpsertReport:
-        _check_submitted(batch)
+        check_submitted(batch)
         store, fulltext = self._open()
         with self._write_lock:
             stored = store.latest(document.id for document in batch)
@@ -262,17 +262,6 @@ def migrate(directory: Path, upgrades: Mapping[int, Upgrade] = UPGRADES) -> int:
     with EmbeddedIndex(directory) as index:
         index.setup()
     return migrated
-
-
-def _check_submitted(batch: list[Document]) -> None:
-    """Refuse the whole batch before writing any of it."""
-    for item in batch:
-        if not isinstance(item, Document):
-            raise DocumentFormatError(f"upsert takes Document objects, got {type(item).__name__}")
-        if item.schema_version != SCHEMA_VERSION:
-            raise SchemaVersionMismatch(
-                found=item.schema_version, expected=SCHEMA_VERSION, where=f"document {item.id}"
-            )
 
 
 def _page_arguments(query: SearchQuery) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """The tantivy schema of the embedded index and how a Document becomes a tantivy document.
 
 Text is analysed by `nlp.search_text` (DESIGN.md §2), never by tantivy: each text field is fed
-space-joined, already folded terms and indexed with tantivy's plain "whitespace" tokenizer.
+the space-joined, already folded terms of index/search_fields.py and indexed with tantivy's
+plain "whitespace" tokenizer.
 
     id              raw, stored, fast: the only stored field; documents are read from SQLite
     stem, exact     title + text + attribute values; `exact` keeps positions for phrases
@@ -19,22 +20,16 @@ from __future__ import annotations
 import tantivy
 
 from index.document import Document
-from index.queries import FACET_FIELDS
-from nlp.search_text import Token, analyze
+from index.search_fields import KEYWORD_FIELDS, search_fields
 
 ID = "id"
 STEM = "stem"
 EXACT = "exact"
 TITLE_STEM = "title_stem"
 TITLE_EXACT = "title_exact"
-STATUS = "status"
-KEYWORD_FIELDS = (*FACET_FIELDS, STATUS)
 RISK_SCORE = "risk_score"
 PUBLISHED_AT = "published_at"
 FETCHED_AT = "fetched_at"
-# A token that no query word can be (query words are \w+), put between title, text and each
-# attribute so that a phrase never matches across the end of one and the start of the next.
-SECTION_BREAK = "|"
 
 
 def build_schema() -> tantivy.Schema:
@@ -52,50 +47,16 @@ def build_schema() -> tantivy.Schema:
     return builder.build()
 
 
-def keyword_values(document: Document) -> dict[str, list[str]]:
-    """The values of each keyword field; empty lists for values the document lacks."""
-    optional = {
-        "language": document.language,
-        "country": document.source.country,
-    }
-    values = {name: [value] for name, value in optional.items() if value}
-    values.update(
-        {
-            "source_kind": [str(document.source.kind)],
-            "site": [document.source.site],
-            "indicator": document.indicator_ids,
-            "risk_label": [str(document.risk_label)],
-            STATUS: [str(document.status)],
-        }
-    )
-    return values
-
-
-def _sections(document: Document, title: list[Token]) -> list[list[Token]]:
-    language = document.language
-    others = [analyze(text, language) for text in (document.text, *document.attributes.values())]
-    return [tokens for tokens in (title, *others) if tokens]
-
-
-def _exact_terms(sections: list[list[Token]]) -> str:
-    return f" {SECTION_BREAK} ".join(" ".join(token.exact for token in s) for s in sections)
-
-
-def _stem_terms(tokens: list[Token]) -> str:
-    return " ".join(token.stem for token in tokens if token.stem)
-
-
 def fulltext_document(document: Document) -> tantivy.Document:
     """The searchable form of one (latest) document version."""
-    title = analyze(document.title, document.language)
-    sections = _sections(document, title)
+    fields = search_fields(document)
     entry = tantivy.Document()
     entry.add_text(ID, document.id)
-    entry.add_text(STEM, " ".join(_stem_terms(tokens) for tokens in sections))
-    entry.add_text(EXACT, _exact_terms(sections))
-    entry.add_text(TITLE_STEM, _stem_terms(title))
-    entry.add_text(TITLE_EXACT, _exact_terms([title]))
-    for name, values in keyword_values(document).items():
+    entry.add_text(STEM, fields.stem)
+    entry.add_text(EXACT, fields.exact)
+    entry.add_text(TITLE_STEM, fields.title_stem)
+    entry.add_text(TITLE_EXACT, fields.title_exact)
+    for name, values in fields.keywords.items():
         for value in values:
             entry.add_text(name, value)
     if document.risk is not None:

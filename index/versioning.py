@@ -3,6 +3,8 @@
 Given the stored latest version (or None) and an incoming document, `revise` says whether the
 document is new, a new version, or unchanged, what to store, and whether the searchable part
 changed (so an unchanged re-crawl costs a cheap record update, not a full-text re-index).
+An incoming document with status taken_down (a crawler found a known ad gone) carries no
+content: it only marks the stored one, which keeps its text.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from index.document import Document, Status
+from index.document import SCHEMA_VERSION, Document, Status
+from index.errors import DocumentFormatError, SchemaVersionMismatch
 
 
 class Change(StrEnum):
@@ -40,6 +43,8 @@ def revise(stored: Document | None, incoming: Document) -> Revision:
     if stored is None:
         first = incoming.model_copy(update={"version": 1})
         return Revision(Change.CREATED, first, searchable_changed=True)
+    if incoming.status == Status.TAKEN_DOWN:
+        return _take_down(stored, incoming)
     if stored.content_hash != incoming.content_hash:
         changed = incoming.model_copy(
             update={
@@ -58,6 +63,16 @@ def revise(stored: Document | None, incoming: Document) -> Revision:
     )
 
 
+def _take_down(stored: Document, incoming: Document) -> Revision:
+    """A crawler saw a known ad gone (404/410): the stored content stays, only marked, with
+    the time it was gone; `last_seen` stays the last time it was seen up."""
+    if stored.status == Status.TAKEN_DOWN:
+        return Revision(Change.UNCHANGED, stored, searchable_changed=False)
+    gone_at = incoming.taken_down_at or incoming.fetched_at
+    marked = stored.model_copy(update={"status": Status.TAKEN_DOWN, "taken_down_at": gone_at})
+    return Revision(Change.UNCHANGED, marked, searchable_changed=True)
+
+
 def _refresh(stored: Document, incoming: Document) -> dict[str, object]:
     """Updates for an unchanged re-crawl: seen again, active again, newer annotations kept."""
     update: dict[str, object] = {
@@ -73,3 +88,14 @@ def _refresh(stored: Document, incoming: Document) -> dict[str, object]:
 
 def _searchable(document: Document) -> tuple[object, ...]:
     return tuple(getattr(document, name) for name in _SEARCHABLE_FIELDS)
+
+
+def check_submitted(batch: list[Document]) -> None:
+    """Refuse the whole batch before writing any of it."""
+    for item in batch:
+        if not isinstance(item, Document):
+            raise DocumentFormatError(f"upsert takes Document objects, got {type(item).__name__}")
+        if item.schema_version != SCHEMA_VERSION:
+            raise SchemaVersionMismatch(
+                found=item.schema_version, expected=SCHEMA_VERSION, where=f"document {item.id}"
+            )

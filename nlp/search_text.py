@@ -13,6 +13,10 @@ Two forms of each word are produced:
 
 A query is analysed in every supported language at once (its language is rarely known), so a
 query word becomes the set of its stems across languages.
+
+Place names are spelt differently in each language of the corridor ("Curazao", "Curaçao",
+"Kòrsou"); `PLACE_VARIANTS` maps the folded variants to one folded form, applied to documents
+and queries alike, so any spelling finds the others.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ STEMMER_NAMES: dict[str, str] = {
     "pt": "portuguese",
     "en": "english",
     "nl": "dutch",
+}
+
+# Folded variant -> folded canonical spelling. Single words only; keep it small and certain.
+PLACE_VARIANTS: dict[str, str] = {
+    "curazao": "curacao",
+    "korsou": "curacao",
+    "brazil": "brasil",
+    "perou": "peru",
+    "trinidade": "trinidad",
 }
 
 _WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
@@ -57,6 +70,11 @@ def fold(word: str) -> str:
     """Lower-case and strip accents: "Compañía" -> "compania"."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def canonical(word: str) -> str:
+    """The word itself, or the canonical spelling when its folded form is a place variant."""
+    return PLACE_VARIANTS.get(fold(word), word)
 
 
 @cache
@@ -88,7 +106,7 @@ def analyze(text: str, language: str | None) -> list[Token]:
     stops = stop_words_for(language)
     tokens: list[Token] = []
     for position, match in enumerate(_WORD.finditer(text)):
-        word = match.group()[:_MAX_TOKEN_CHARS]
+        word = canonical(match.group()[:_MAX_TOKEN_CHARS])
         exact = fold(word)
         stem = None if exact in stops else _stem(word, language)
         tokens.append(Token(exact, stem, match.start(), match.end(), position))
@@ -106,6 +124,7 @@ class QueryWord:
 def analyze_query_word(word: str, languages: tuple[str, ...] | None = None) -> QueryWord | None:
     """Analyse one query word; None when it is a stop word in every candidate language."""
     candidates = languages or tuple(STEMMER_NAMES)
+    word = canonical(word)
     exact = fold(word)
     stems = frozenset(
         _stem(word, language) for language in candidates if exact not in stop_words_for(language)

@@ -257,6 +257,32 @@ def migrate() -> None:
     console.print(f"Migrated {migrated} documents.")
 
 
+capture_app = typer.Typer(help="Evidence kept by the crawler (WARC files, screenshots).")
+app.add_typer(capture_app, name="capture")
+
+
+@capture_app.command("verify")
+def capture_verify(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A WARC file or a folder of them; default: <data dir>/warc."),
+    ] = None,
+) -> None:
+    """Re-hash WARC records (and screenshots) and report any that do not match their digests.
+
+    Example: track4tip capture verify var/warc
+    """
+    from crawlers.capture import CaptureError, verify_captures
+
+    try:
+        report = verify_captures(path or CrawlerSettings().warc_dir)
+    except CaptureError as error:
+        raise typer.BadParameter(str(error), param_hint="PATH") from error
+    views.print_verify_report(console, report)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
 def run_cli() -> None:
     try:
         app()

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from crawlers.capture import VerifyReport
 from crawlers.runner import CrawlReport
 from index.base import UpsertReport
 from index.queries import SearchResults
@@ -49,6 +50,19 @@ def print_crawl_report(console: Console, report: CrawlReport) -> None:
             errors or "-",
         )
     console.print(table)
+
+
+def print_verify_report(console: Console, report: VerifyReport) -> None:
+    console.print(
+        f"Checked {report.records} records in {report.files} WARC files and "
+        f"{report.screenshots} screenshots ({report.undigested} records carry no digest)."
+    )
+    for problem in report.problems:
+        where = " ".join(part for part in (problem.record_id, problem.url) if part)
+        console.print(
+            f"[red]MISMATCH[/red] {escape(problem.file)} {escape(where)}: {escape(problem.problem)}"
+        )
+    console.print("All captures verified." if report.ok else f"{len(report.problems)} problems.")
 
 
 def print_upsert_report(console: Console, report: UpsertReport) -> None:

@@ -15,33 +15,39 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawlers.dates import parse_date
-from crawlers.middlewares import SITE_META
+from crawlers.dates import parse_date, parse_relative_date
+from crawlers.incremental import GONE_META, STATE_PATH_SETTING, NotModified, known_page_requests
+from crawlers.middlewares import CAPTURE_META, SITE_META
 from crawlers.profiles import SourceProfile
 from crawlers.rejections import (
     EMPTY_PAGE,
     NEEDS_JAVASCRIPT,
     reason_for_failure,
     record_rejection,
+    site_key,
 )
-from crawlers.text import selected_text
+from crawlers.rendering import render_meta
+from crawlers.selectors import FieldSpec, Scope, first_attribute, first_text
 from crawlers.urls import canonical_url
-from index.document import Capture, Document
+from index.document import Capture, Document, Status, utc_now
 
 
-def field_text(response: Response, css: str | None) -> str:
-    """The visible text of every element a profile's selector matches ("" without one)."""
-    return selected_text(response.css(css)) if css else ""
+def field_text(scope: Scope, spec: FieldSpec) -> str:
+    """The visible text a profile's field selector finds ("" without one)."""
+    return first_text(scope, spec)
 
 
-def field_date(response: Response, css: str | None) -> datetime | None:
-    """A date from the matched element's `datetime` attribute, or else from its text."""
-    if not css:
+def field_date(scope: Scope, spec: FieldSpec, now: datetime | None = None) -> datetime | None:
+    """A date from the matched element's `datetime` attribute, else from its text: absolute,
+    or relative to `now` ("Hace 2 horas") when the caller gives the fetch time."""
+    if not spec:
         return None
-    element = response.css(css)
-    return parse_date(element.attrib.get("datetime")) or parse_date(field_text(response, css))
+    text = field_text(scope, spec)
+    absolute = parse_date(first_attribute(scope, spec, "datetime")) or parse_date(text)
+    return absolute or (parse_relative_date(text, now) if now else None)
 
 
 def has_scripts(response: Response) -> bool:
@@ -66,46 +72,92 @@ class ProfileSpider(scrapy.Spider):
             request = self.follow_url(url, self.parse)
             if request is not None:
                 yield request
+        # Incremental re-crawl: the ads and articles seen before, to find the ones now gone.
+        state_path = self.settings.get(STATE_PATH_SETTING)
+        for url, callback in known_page_requests(state_path, self.site):
+            if hasattr(self, callback):
+                request = self.follow_url(url, getattr(self, callback))
+                if request is not None:
+                    yield request
 
     def follow_url(
-        self, url: str, callback: Callable[..., Any], **cb_kwargs: Any
+        self, url: str, callback: Callable[..., Any], render: bool = False, **cb_kwargs: Any
     ) -> scrapy.Request | None:
-        """A request for a page of this source, or None for a link to another host."""
+        """A request for a page of this source, or None for a link to another host.
+
+        `render` (or the profile's `render: true`) sends it through Chromium."""
         target = canonical_url(url)
         if urlsplit(target).netloc != self._host:
             return None
+        meta: dict[str, Any] = {SITE_META: self.site}
+        if render or self.profile.render:
+            meta |= self._render_meta()
         return scrapy.Request(
-            target,
-            callback=callback,
-            errback=self.on_error,
-            cb_kwargs=cb_kwargs,
-            meta={SITE_META: self.site},
+            target, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta
         )
+
+    def _render_meta(self) -> dict[str, Any]:
+        self.crawler.stats.inc_value(site_key(self.site, "rendered"))
+        return render_meta(self.profile.page_actions)
+
+    def render_again(self, response: Response) -> scrapy.Request | None:
+        """The same request through Chromium, when the profile renders pages that need it
+        and this response was not rendered already."""
+        if self.profile.render_when != "needs_javascript" or response.meta.get("playwright"):
+            return None
+        meta = {SITE_META: self.site, **self._render_meta()}
+        return response.request.replace(meta=meta, dont_filter=True) if response.request else None
 
     def follow_links(
         self, response: Response, css: str, callback: Callable[..., Any]
     ) -> Iterator[scrapy.Request]:
-        """Requests for the `href` of every element the selector matches, on this host."""
-        for href in response.css(f"{css}::attr(href)").getall():
+        """Requests for the `href` of every element the selector matches, on this host (or
+        for the attribute the selector names: `span[title=Siguiente]::attr(data-path)`)."""
+        query = css if "::attr(" in css else f"{css}::attr(href)"
+        for href in response.css(query).getall():
             request = self.follow_url(response.urljoin(href), callback)
             if request is not None:
                 yield request
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> list[Document]:
+        """Count a failure by reason; a known ad now gone (404/410) is spooled as taken_down
+        instead, and a page unchanged since the last crawl is no failure at all."""
+        if failure.check(NotModified):
+            return []
+        response = getattr(failure.value, "response", None)
+        if isinstance(failure.value, HttpError) and response is not None:
+            last_seen = response.meta.get(GONE_META)
+            if last_seen:
+                self.crawler.stats.inc_value(site_key(self.site, "taken_down"))
+                return [self.taken_down(response, datetime.fromisoformat(last_seen))]
         reason, detail = reason_for_failure(failure)
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         record_rejection(self.crawler.stats, self.site, reason, url, detail)
+        return []
+
+    def taken_down(self, response: Response, last_seen: datetime) -> Document:
+        """A vanished ad: no content (the index keeps what it stored), gone now, last seen
+        when the previous crawl fetched it; the 404/410 answer is its capture."""
+        gone = self.document(
+            response, title="", text="", status=Status.TAKEN_DOWN, taken_down_at=utc_now()
+        )
+        return gone.model_copy(update={"first_seen": last_seen, "last_seen": last_seen})
 
     def reject(self, response: Response, reason: str, detail: str = "") -> None:
         record_rejection(self.crawler.stats, self.site, reason, response.url, detail)
 
-    def reject_empty(self, response: Response) -> None:
-        """An empty main content: JavaScript may fill it (render later), or nothing will."""
-        if has_scripts(response):
-            self.reject(response, NEEDS_JAVASCRIPT, "main content is empty, page has scripts")
-        else:
+    def reject_empty(self, response: Response) -> Iterator[scrapy.Request]:
+        """An empty main content: JavaScript may fill it (render it, if the profile says so,
+        else count it), or nothing will."""
+        if not has_scripts(response):
             self.reject(response, EMPTY_PAGE, "main content is empty")
+            return
+        rendered = self.render_again(response)
+        if rendered is not None:
+            yield rendered
+        else:
+            self.reject(response, NEEDS_JAVASCRIPT, "main content is empty, page has scripts")
 
     def document(
         self,
@@ -118,6 +170,9 @@ class ProfileSpider(scrapy.Spider):
         **optional: Any,
     ) -> Document:
         page_url = url or response.url
+        capture = response.meta.get(CAPTURE_META) or Capture(
+            sha256=hashlib.sha256(response.body).hexdigest()
+        )
         return Document.collected(
             source=self.profile.source,
             url=page_url,
@@ -125,6 +180,6 @@ class ProfileSpider(scrapy.Spider):
             title=title,
             text=text,
             published_at=published_at,
-            capture=Capture(sha256=hashlib.sha256(response.body).hexdigest()),
+            capture=capture,
             **optional,
         )

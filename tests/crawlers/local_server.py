@@ -2,7 +2,8 @@
 
 Serves files from a root folder (directory paths serve index.html), `?before=N` on a directory
 as `before-N.html` (the t.me/s paging shape), redirects from a map, and an explicit
-Content-Type per path when a test needs to lie about it (binary served as text/html).
+Content-Type per path when a test needs to lie about it (binary served as text/html), and
+documents held in memory (a sitemap listing captures that are read from ../shared).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
-def _handler(root: Path, redirects: dict[str, str], types: dict[str, str]) -> type:
+def _handler(
+    root: Path,
+    redirects: dict[str, str],
+    types: dict[str, str],
+    pages: dict[str, bytes],
+    headers: dict[str, dict[str, str]],
+) -> type:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # quiet tests
             pass
@@ -28,15 +35,20 @@ def _handler(root: Path, redirects: dict[str, str], types: dict[str, str]) -> ty
                 self.send_header("Location", redirects[parts.path])
                 self.end_headers()
                 return
-            target = self._resolve(parts.path, parse_qs(parts.query))
-            if target is None:
-                self.send_error(404)
-                return
-            body = target.read_bytes()
-            guessed = mimetypes.guess_type(target.name)[0] or "text/html"
+            key = self.path if self.path in pages else parts.path
+            if key in pages:
+                body, guessed = pages[key], mimetypes.guess_type(parts.path)[0]
+            else:
+                target = self._resolve(parts.path, parse_qs(parts.query))
+                if target is None:
+                    self.send_error(404)
+                    return
+                body, guessed = target.read_bytes(), mimetypes.guess_type(target.name)[0]
             self.send_response(200)
-            self.send_header("Content-Type", types.get(parts.path, guessed))
+            self.send_header("Content-Type", types.get(parts.path, guessed or "text/html"))
             self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.get(self.path, {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
@@ -54,10 +66,18 @@ def _handler(root: Path, redirects: dict[str, str], types: dict[str, str]) -> ty
 
 @contextmanager
 def serve(
-    root: Path, redirects: dict[str, str] | None = None, types: dict[str, str] | None = None
+    root: Path,
+    redirects: dict[str, str] | None = None,
+    types: dict[str, str] | None = None,
+    pages: dict[str, bytes] | None = None,
+    headers: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[str]:
-    """Serve `root` on a free port for the duration of the block; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, redirects or {}, types or {}))
+    """Serve `root` on a free port for the duration of the block; yields the base URL.
+
+    `pages` adds documents held in memory (path, or path with query -> body), e.g. a sitemap
+    of the captures; `headers` adds response headers per path with query (Link paging)."""
+    handler = _handler(root, redirects or {}, types or {}, pages or {}, headers or {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

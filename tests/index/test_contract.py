@@ -332,3 +332,25 @@ def test_highlights_escape_html(backend: IndexBackend):
     hit = backend.search(SearchQuery(q="modelo")).hits[0]
     assert hit.highlights["title"] == ["&lt;b&gt;<mark>Modelos</mark>&lt;/b&gt; &amp; más"]
     assert "<script>" not in hit.highlights["text"][0]
+
+
+@pytest.mark.parametrize(
+    ("q", "title", "language"),
+    [
+        ("trabajadoras", "Se busca trabajadora doméstica", "es"),
+        ("acompanhantes", "Vaga para acompanhante de idosos", "pt"),
+        ("recruiters", "Recruiter wanted for overseas placements", "en"),
+        ("curazao", "Trabajo en Curaçao con pasaje pagado", "es"),
+        ("Curaçao", "Trabajo en Curazao con pasaje pagado", "es"),
+        ("korsou", "Trabou na Curaçao", "und"),
+    ],
+)
+def test_inflections_and_place_spellings_match(
+    backend: IndexBackend, q: str, title: str, language: str
+):
+    wanted = make_document(title=title, text="Detalles por mensaje.", language=language)
+    other = make_document(title="Ayudante de cocina", text="Restaurante en Lima.")
+    backend.upsert([wanted, other])
+    hits = backend.search(SearchQuery(q=q)).hits
+    assert [hit.document.id for hit in hits] == [wanted.id]
+    assert "<mark>" in hits[0].highlights["title"][0]

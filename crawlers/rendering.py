@@ -1,0 +1,142 @@
+"""Rendering in Chromium (scrapy-playwright), only for pages that need it, in bounded memory.
+
+A source renders every page (`render: true` in its profile), or only pages whose main content
+is empty but scripts would fill it (`render_when: needs_javascript`: the spider sends the same
+URL again through the browser), or a spider asks for one request (`follow_url(render=True)`).
+Everything else goes through Scrapy's plain HTTP handler: a browser page costs a hundred times
+more.
+
+Memory stays bounded because browser state never accumulates (scrapy-playwright users report
+4 → 18 GB growth without this):
+
+- `ContextRecycleMiddleware` gives each rendered request a context of the current generation
+  (`render-<n>`); after `render_pages_per_context` pages, a new generation starts, and an old
+  context is closed as soon as its last page is done.
+- Pages are opened with `playwright_include_page` so that the middleware closes every page —
+  after a response or a failure — before it closes the page's context.
+- At most `render_max_contexts` contexts exist at once (scrapy-playwright waits for one to close).
+
+Chromium is Debian's (`/usr/bin/chromium`; `playwright install` cannot download here), run
+headless without its sandbox (containers run as root) and without background networking.
+Each rendered page gets its declared page actions (scroll / click "load more", repeated), then
+a full-page PNG screenshot the capture middleware keeps beside the WARC files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Self
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy_playwright.page import PageMethod
+
+from crawlers.config import CrawlerSettings
+from crawlers.profiles import PageAction
+
+RENDER_SETTING = "TRACK4TIP_RENDER"
+PAGES_PER_CONTEXT_SETTING = "TRACK4TIP_RENDER_PAGES_PER_CONTEXT"
+_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+# Runs the profile's page actions in the page: scroll to the bottom, or click a "load more"
+# control while it is there, each `times` times with a pause for the content to arrive.
+_ACTIONS_JS = """async (actions) => {
+  for (const action of actions) {
+    for (let i = 0; i < action.times; i++) {
+      if (action.kind === "scroll") {
+        window.scrollTo(0, document.body.scrollHeight);
+        // A headless page may not paint, and scroll events wait for a paint: send one now.
+        window.dispatchEvent(new Event("scroll"));
+      } else {
+        const control = document.querySelector(action.selector);
+        if (!control) break;
+        control.click();
+      }
+      await new Promise((done) => setTimeout(done, action.wait_ms));
+    }
+  }
+}"""
+
+
+def render_settings(config: CrawlerSettings) -> dict[str, Any]:
+    """Scrapy settings that send `playwright` requests through Chromium."""
+    return {
+        RENDER_SETTING: True,
+        PAGES_PER_CONTEXT_SETTING: config.render_pages_per_context,
+        "DOWNLOAD_HANDLERS": {"http": _HANDLER, "https": _HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": str(config.chromium_path),
+            "headless": True,
+            "args": list(CHROMIUM_ARGS),
+        },
+        "PLAYWRIGHT_MAX_CONTEXTS": config.render_max_contexts,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.concurrency_per_domain,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.download_timeout * 1000,
+    }
+
+
+def render_meta(actions: list[PageAction]) -> dict[str, Any]:
+    """Request meta that renders the page, runs the actions and takes a screenshot."""
+    methods = []
+    if actions:
+        methods.append(PageMethod("evaluate", _ACTIONS_JS, [a.model_dump() for a in actions]))
+    methods.append(PageMethod("screenshot", full_page=True, type="png"))
+    return {"playwright": True, "playwright_page_methods": methods}
+
+
+class ContextRecycleMiddleware:
+    """Closes every rendered page, and each browser context once it has served its pages."""
+
+    def __init__(self, pages_per_context: int) -> None:
+        self.pages_per_context = pages_per_context
+        self._generation = 0
+        self._assigned: Counter[str] = Counter()
+        self._done: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool(RENDER_SETTING):
+            raise NotConfigured("this source renders no page")
+        return cls(crawler.settings.getint(PAGES_PER_CONTEXT_SETTING))
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("playwright"):
+            return
+        name = f"render-{self._generation}"
+        request.meta["playwright_context"] = name
+        request.meta["playwright_include_page"] = True
+        self._assigned[name] += 1
+        if self._assigned[name] >= self.pages_per_context:
+            self._generation += 1
+
+    async def _release(self, request: Request) -> None:
+        page = request.meta.pop("playwright_page", None)
+        name = request.meta.get("playwright_context")
+        if page is None or name is None:
+            return
+        context = page.context
+        await page.close()  # the page first: closing a context under open pages leaks them
+        self._done[name] += 1
+        finished = self._assigned[name] >= self.pages_per_context
+        if finished and self._done[name] == self._assigned[name]:
+            await context.close()
+            del self._assigned[name], self._done[name]
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        await self._release(request)
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        await self._release(request)

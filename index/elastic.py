@@ -1,0 +1,425 @@
+"""The Elasticsearch backend: the same contract and the same results as the embedded index.
+
+    <prefix>-documents -> <prefix>-documents-v<N>   latest versions, searchable (elastic_mapping)
+    <prefix>-versions  -> <prefix>-versions-v<N>    every version of every document
+
+Upserts follow index/versioning.py exactly as the embedded index does: the stored latest
+versions of a batch are read with one `mget`, `revise` decides what each document becomes, and
+both records are written in one bulk (index/elastic_bulk.py: retries, dead-letter file). The
+aliases are refreshed after each upsert, so a search that follows sees what was written, as
+with the embedded index's commit. Queries are translated by index/elastic_query.py; highlights
+and query parsing are the shared Python ones.
+
+`migrate()` moves to a new mapping version without stopping searches: it creates the new
+indices, copies every record into them with a client-side scan + bulk (the stripped test node
+has no reindex module, and re-deriving the searchable fields in Python is what a mapping change
+needs anyway), then swaps both aliases in one atomic request. Writers should be stopped while
+it runs: a document written to the old index after the copy began is not carried over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+
+from index.base import IndexBackend, UpsertReport
+from index.config import IndexSettings
+from index.document import Document, Status
+from index.elastic_bulk import Action, BulkWriter
+from index.elastic_mapping import KINDS, MAPPING, IndexNames, version_id
+from index.elastic_mapping import Mapping as IndexMapping
+from index.elastic_query import facet_aggregations, read_facets, sort_clause, translate
+from index.errors import DocumentFormatError, IndexBackendError, IndexUnavailable, InvalidQuery
+from index.highlight import highlight
+from index.migrations import UPGRADES, Upgrade, upgrade_record, upgrade_steps
+from index.queries import Hit, SearchQuery, SearchResults, Sort, parse_query_string
+from index.versioning import Change, Revision, check_submitted, revise
+
+T = TypeVar("T")
+
+BATCH_SIZE = 2000
+SCAN_PAGE = 1000
+MAX_VERSIONS = 10_000
+# In-flight searches that resolved the old alias get this long before the old index goes.
+OLD_INDEX_GRACE_SECONDS = 2.0
+
+
+def connect(settings: IndexSettings) -> Elasticsearch:
+    """A client for the configured cluster (no request is made yet)."""
+    auth: dict[str, Any] = {}
+    if settings.elasticsearch_api_key is not None:
+        auth["api_key"] = settings.elasticsearch_api_key.get_secret_value()
+    if settings.elasticsearch_username and settings.elasticsearch_password:
+        auth["basic_auth"] = (
+            settings.elasticsearch_username,
+            settings.elasticsearch_password.get_secret_value(),
+        )
+    if settings.elasticsearch_ca_certs is not None:
+        auth["ca_certs"] = str(settings.elasticsearch_ca_certs)
+    return Elasticsearch(
+        settings.elasticsearch_urls,
+        request_timeout=settings.elasticsearch_timeout,
+        retry_on_timeout=True,
+        max_retries=2,
+        **auth,
+    )
+
+
+@contextmanager
+def _engine_errors(url: str) -> Iterator[None]:
+    """Client and server failures as this package's errors, naming the cluster."""
+    try:
+        yield
+    except ApiError as error:
+        if error.meta.status in (401, 403):
+            raise IndexUnavailable(
+                f"Elasticsearch at {url} refused our credentials ({error.message}); check "
+                "TRACK4TIP_ELASTICSEARCH_API_KEY or _USERNAME/_PASSWORD"
+            ) from error
+        raise IndexBackendError(f"Elasticsearch at {url} answered: {error}") from error
+    except TransportError as error:
+        raise IndexUnavailable(
+            f"cannot reach Elasticsearch at {url} ({error}); is it running? "
+            "(for tests and development: scripts/es-node start)"
+        ) from error
+
+
+class ElasticsearchIndex(IndexBackend):
+    """Documents in Elasticsearch, under versioned indices behind aliases."""
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        *,
+        prefix: str = "track4tip",
+        dead_letter: Path = Path("var") / "elasticsearch-dead-letter.jsonl",
+        mapping: IndexMapping = MAPPING,
+        shards: int = 1,
+        replicas: int | None = None,
+        retries: int = 5,
+        initial_backoff: float = 0.5,
+        refresh: bool = True,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.client = client
+        self.names = IndexNames(prefix)
+        self.mapping = mapping
+        self.shards = shards
+        self.replicas = replicas
+        self.refresh = refresh
+        self.batch_size = batch_size
+        self.writer = BulkWriter(
+            client, dead_letter, retries=retries, initial_backoff=initial_backoff
+        )
+        self._url = ", ".join(str(node.base_url) for node in client.transport.node_pool.all())
+
+    @classmethod
+    def from_settings(cls, settings: IndexSettings) -> ElasticsearchIndex:
+        return cls(
+            connect(settings),
+            prefix=settings.elasticsearch_index_prefix,
+            dead_letter=settings.dead_letter_path,
+            replicas=settings.elasticsearch_replicas,
+            retries=settings.elasticsearch_retries,
+        )
+
+    # --- indices and aliases ------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the current mapping's indices and aliases unless the aliases exist."""
+        with _engine_errors(self._url):
+            for kind in KINDS:
+                current = self._aliased_index(kind)
+                if current is None:
+                    self._create(kind, self.mapping)
+                    self.client.indices.put_alias(
+                        index=self.names.index(kind, self.mapping.version),
+                        name=self.names.alias(kind),
+                    )
+                elif self.names.version_of(current) != self.mapping.version:
+                    raise IndexBackendError(
+                        f"{self.names.alias(kind)} points to {current}, but this track4tip "
+                        f"writes mapping version {self.mapping.version}; run `track4tip migrate`"
+                    )
+
+    def _create(self, kind: str, mapping: IndexMapping) -> str:
+        name = self.names.index(kind, mapping.version)
+        if not self.client.indices.exists(index=name):
+            self.client.indices.create(
+                index=name,
+                body=mapping.body(kind, self.shards, self.replicas),
+                wait_for_active_shards="1",
+            )
+        return name
+
+    def _aliased_index(self, kind: str) -> str | None:
+        try:
+            found = self.client.indices.get_alias(name=self.names.alias(kind))
+        except NotFoundError:
+            return None
+        return sorted(found.body)[0]
+
+    def migrate(
+        self, target: IndexMapping | None = None, upgrades: Mapping[int, Upgrade] = UPGRADES
+    ) -> int:
+        """Copy every record into `target`'s indices, upgrading old records; swap the aliases.
+
+        Returns how many records (every version of every document) were copied.
+        """
+        target = target or self.mapping
+        with _engine_errors(self._url):
+            sources = {kind: self._aliased_index(kind) for kind in KINDS}
+            if None in sources.values():
+                raise IndexUnavailable(
+                    f"no track4tip indices under {self.names.prefix}-* to migrate"
+                )
+            copied = sum(self._copy(kind, str(sources[kind]), target, upgrades) for kind in KINDS)
+            self._swap_aliases(sources, target)
+        self.mapping = target
+        return copied
+
+    def _copy(
+        self, kind: str, source: str, target: IndexMapping, upgrades: Mapping[int, Upgrade]
+    ) -> int:
+        destination = self._create(kind, target)
+        if destination == source:
+            return 0
+        convert = target.to_document_source if kind == "documents" else target.to_version_source
+        copied = 0
+        hits = helpers.scan(self.client, index=source, size=SCAN_PAGE, _source=["document"])
+        for page in _batched(hits, SCAN_PAGE):
+            actions = [
+                {
+                    "_index": destination,
+                    "_id": hit["_id"],
+                    "_source": convert(_upgraded(hit, upgrades)),
+                }
+                for hit in page
+            ]
+            self.writer.write(actions)
+            copied += len(page)
+        self.client.indices.refresh(index=destination)
+        return copied
+
+    def _swap_aliases(self, sources: dict[str, str | None], target: IndexMapping) -> None:
+        operations: list[dict[str, Any]] = []
+        for kind, source in sources.items():
+            destination = self.names.index(kind, target.version)
+            if source == destination:
+                continue
+            alias = self.names.alias(kind)
+            operations.append({"remove": {"index": source, "alias": alias}})
+            operations.append({"add": {"index": destination, "alias": alias}})
+        if not operations:
+            return
+        # One request: searches see either the old indices or the new ones, never neither.
+        self.client.indices.update_aliases(actions=operations)
+        time.sleep(OLD_INDEX_GRACE_SECONDS)
+        old = [op["remove"]["index"] for op in operations if "remove" in op]
+        self.client.indices.delete(index=",".join(old))
+
+    # --- writing ------------------------------------------------------------------------
+
+    def upsert(self, documents: Iterable[Document]) -> UpsertReport:
+        report = UpsertReport()
+        with _engine_errors(self._url):
+            for batch in _batched(documents, self.batch_size):
+                report.add(self._upsert_batch(batch))
+            self._refresh()
+        return report
+
+    def _upsert_batch(self, batch: list[Document]) -> UpsertReport:
+        check_submitted(batch)
+        stored = self._latest({document.id for document in batch})
+        revisions: list[Revision] = []
+        for document in batch:
+            revision = revise(stored.get(document.id), document)
+            stored[document.id] = revision.document
+            revisions.append(revision)
+        rejected = self._write([revision.document for revision in revisions])
+        return _report([r for r in revisions if r.document.id not in rejected], len(rejected))
+
+    def _write(self, documents: list[Document]) -> set[str]:
+        """Write the latest and the version record of each; returns ids rejected for good."""
+        actions: list[Action] = []
+        for document in documents:
+            actions.append(
+                {
+                    "_index": self.names.alias("versions"),
+                    "_id": version_id(document),
+                    "_source": self.mapping.to_version_source(document),
+                }
+            )
+            actions.append(
+                {
+                    "_index": self.names.alias("documents"),
+                    "_id": document.id,
+                    "_source": self.mapping.to_document_source(document),
+                }
+            )
+        rejected = self.writer.write(actions)
+        return {doc_id.split(":")[0] for _, doc_id in rejected}
+
+    def _refresh(self) -> None:
+        if self.refresh:
+            self.client.indices.refresh(index=",".join(self.names.alias(k) for k in KINDS))
+
+    def mark_taken_down(self, doc_ids: Iterable[str], at: datetime) -> int:
+        if at.tzinfo is None:
+            raise DocumentFormatError(f"taken-down time must carry a time zone, got {at}")
+        with _engine_errors(self._url):
+            changed = [
+                document.model_copy(update={"status": Status.TAKEN_DOWN, "taken_down_at": at})
+                for document in self._latest(set(doc_ids)).values()
+                if document.status == Status.ACTIVE
+            ]
+            rejected = self._write(changed) if changed else set()
+            self._refresh()
+        return len([document for document in changed if document.id not in rejected])
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _latest(self, doc_ids: set[str]) -> dict[str, Document]:
+        if not doc_ids:
+            return {}
+        found = self.client.mget(
+            index=self.names.alias("documents"), ids=sorted(doc_ids), source=["document"]
+        )
+        return {
+            hit["_id"]: Document.from_index(hit["_source"]["document"])
+            for hit in found["docs"]
+            if hit.get("found")
+        }
+
+    def get(self, doc_id: str) -> Document | None:
+        with _engine_errors(self._url):
+            return self._latest({doc_id}).get(doc_id)
+
+    def versions(self, doc_id: str) -> list[Document]:
+        with _engine_errors(self._url):
+            found = self.client.search(
+                index=self.names.alias("versions"),
+                query={"term": {"id": doc_id}},
+                sort=[{"version": "asc"}],
+                size=MAX_VERSIONS,
+                source=["document"],
+            )
+        return [Document.from_index(hit["_source"]["document"]) for hit in found["hits"]["hits"]]
+
+    def count(self) -> int:
+        with _engine_errors(self._url):
+            return int(self.client.count(index=self.names.alias("documents"))["count"])
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        if not isinstance(query, SearchQuery):
+            raise InvalidQuery(f"search takes a SearchQuery, got {type(query).__name__}")
+        parsed = parse_query_string(query.q)
+        with _engine_errors(self._url):
+            found = self.client.search(
+                index=self.names.alias("documents"),
+                query=translate(parsed, query),
+                sort=sort_clause(query.sort),
+                from_=query.offset,
+                size=query.size,
+                track_total_hits=True,
+                track_scores=query.sort == Sort.RELEVANCE,
+                source=["document"],
+                aggregations=facet_aggregations() if query.facets else None,
+            )
+        hits = []
+        for hit in found["hits"]["hits"]:
+            document = Document.from_index(hit["_source"]["document"])
+            score = hit.get("_score") if query.sort == Sort.RELEVANCE else None
+            hits.append(
+                Hit(
+                    document=document,
+                    score=float(score) if score is not None else None,
+                    highlights=highlight(document, parsed),
+                )
+            )
+        facets = read_facets(found.get("aggregations", {})) if query.facets else {}
+        return SearchResults(
+            total=found["hits"]["total"]["value"],
+            page=query.page,
+            size=query.size,
+            hits=hits,
+            facets=facets,
+        )
+
+    def export(self, query: SearchQuery, page_size: int = 500) -> Iterator[Document]:
+        """Every document matching `query` in its sort order, past the 10,000-hit window.
+
+        A point in time keeps the view fixed while the export pages with `search_after`, so a
+        concurrent write neither repeats nor skips a document.
+        """
+        parsed = parse_query_string(query.q)
+        with _engine_errors(self._url):
+            pit = self.client.open_point_in_time(
+                index=self.names.alias("documents"), keep_alive="2m"
+            )["id"]
+            try:
+                yield from self._export_pages(translate(parsed, query), query.sort, pit, page_size)
+            finally:
+                self.client.close_point_in_time(id=pit)
+
+    def _export_pages(
+        self, body: dict[str, Any], sort: Sort, pit: str, page_size: int
+    ) -> Iterator[Document]:
+        after: list[Any] | None = None
+        while True:
+            found = self.client.search(
+                query=body,
+                sort=sort_clause(sort),
+                size=page_size,
+                pit={"id": pit, "keep_alive": "2m"},
+                search_after=after,
+                source=["document"],
+                track_total_hits=False,
+            )
+            hits = found["hits"]["hits"]
+            if not hits:
+                return
+            for hit in hits:
+                yield Document.from_index(hit["_source"]["document"])
+            pit = found.get("pit_id", pit)
+            after = hits[-1]["sort"]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _upgraded(hit: dict[str, Any], upgrades: Mapping[int, Upgrade]) -> Document:
+    """The stored record of a hit, upgraded to this SCHEMA_VERSION."""
+    record = hit["_source"]["document"]
+    steps = upgrade_steps(int(record.get("schema_version", 0)), upgrades)
+    return Document.from_index(upgrade_record(record, steps))
+
+
+def _report(revisions: list[Revision], rejected: int) -> UpsertReport:
+    changes = [revision.change for revision in revisions]
+    return UpsertReport(
+        created=changes.count(Change.CREATED),
+        updated=changes.count(Change.UPDATED),
+        unchanged=changes.count(Change.UNCHANGED),
+        rejected=rejected,
+    )
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def migrate(settings: IndexSettings, upgrades: Mapping[int, Upgrade] = UPGRADES) -> int:
+    """Migrate the configured cluster's indices to this version; returns records copied."""
+    with ElasticsearchIndex.from_settings(settings) as index:
+        return index.migrate(upgrades=upgrades)
