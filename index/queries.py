@@ -10,6 +10,12 @@ The query string an analyst types is parsed here, once, into clauses:
 Each word is analysed by `nlp.search_text` into its folded form and its stems in every
 supported language; backends match a word when either the stem field holds one of its stems or
 the exact field holds its folded form.
+
+A query may also ask for a date histogram (`Histogram`): counts per day, week (starting on
+Monday) or calendar month, in UTC, of the matching documents' publication or fetch dates,
+optionally split into one series per indicator, country or site — the trends of the console.
+Both backends return the same buckets (index/histograms.py turns the engines' raw counts into
+them).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from nlp.types import RiskLabel
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 FACET_FIELDS = ("language", "country", "source_kind", "site", "indicator", "risk_label")
+# Series per split field, the most frequent values first: a chart shows no more lines.
+MAX_SERIES = 20
 
 
 class Sort(StrEnum):
@@ -35,6 +43,38 @@ class Sort(StrEnum):
     PUBLISHED = "published"
     FETCHED = "fetched"
     RISK = "risk"
+
+
+class Interval(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class DateField(StrEnum):
+    PUBLISHED = "published"
+    FETCHED = "fetched"
+
+    @property
+    def index_field(self) -> str:
+        """The field both backends index the date under."""
+        return f"{self.value}_at"
+
+
+class SplitField(StrEnum):
+    INDICATOR = "indicator"
+    COUNTRY = "country"
+    SITE = "site"
+
+
+class Histogram(BaseModel):
+    """Counts of the matching documents per period; documents lacking the date are left out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interval: Interval = Interval.WEEK
+    field: DateField = DateField.PUBLISHED
+    split_by: tuple[SplitField, ...] = ()
 
 
 class SearchQuery(BaseModel):
@@ -56,6 +96,7 @@ class SearchQuery(BaseModel):
     page: int = Field(default=1, ge=1)
     size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
     facets: bool = True
+    histogram: Histogram | None = None
 
     @model_validator(mode="after")
     def _ranges_in_order(self) -> SearchQuery:
@@ -201,9 +242,21 @@ class Hit(BaseModel):
     highlights: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class HistogramBucket(BaseModel):
+    """`count` documents dated in the period that begins at `start` (UTC)."""
+
+    start: AwareDatetime
+    count: int
+
+
 class SearchResults(BaseModel):
     total: int
     page: int
     size: int
     hits: list[Hit]
     facets: dict[str, list[FacetBucket]] = Field(default_factory=dict)
+    # Asked for with `SearchQuery.histogram`: every period from the first dated match to the
+    # last, empty periods included; each series (split field -> value -> buckets) spans the same
+    # periods, so that the lines of a chart line up.
+    histogram: list[HistogramBucket] = Field(default_factory=list)
+    series: dict[str, dict[str, list[HistogramBucket]]] = Field(default_factory=dict)
