@@ -26,6 +26,9 @@ class CrawlerSettings(BaseSettings):
     concurrency_per_domain: int = Field(default=2, ge=1)
     download_delay: float = Field(default=1.0, ge=0)
     autothrottle: bool = True
+    # Sync the spool on every append, surviving a power loss too (a process crash never loses
+    # an append either way); halves the append rate.
+    spool_fsync: bool = False
     # Development only: replaying cached responses is not evidence of what a site shows now.
     http_cache: bool = False
     page_limit: int = Field(default=0, ge=0, description="pages per source; 0 = no limit")

@@ -23,6 +23,7 @@ from index.document import Document
 logger = logging.getLogger(__name__)
 
 SPOOL_PATH_SETTING = "TRACK4TIP_SPOOL_PATH"
+SPOOL_FSYNC_SETTING = "TRACK4TIP_SPOOL_FSYNC"
 
 
 class SpoolPipeline:
@@ -31,16 +32,19 @@ class SpoolPipeline:
         self.stats = stats
         self._writer: SpoolWriter | None = None
         self._seen: set[str] = set()
+        self.fsync = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         path = crawler.settings.get(SPOOL_PATH_SETTING)
         if not path:
             raise NotConfigured(f"{SPOOL_PATH_SETTING} is not set")
-        return cls(Path(path), crawler.stats)
+        pipeline = cls(Path(path), crawler.stats)
+        pipeline.fsync = crawler.settings.getbool(SPOOL_FSYNC_SETTING)
+        return pipeline
 
     def open_spider(self) -> None:
-        self._writer = SpoolWriter(self.path)
+        self._writer = SpoolWriter(self.path, fsync=self.fsync)
 
     def close_spider(self) -> None:
         if self._writer is not None:

@@ -13,7 +13,7 @@ from typing import Any
 from crawlers.config import CrawlerSettings
 from crawlers.incremental import STATE_PATH_SETTING
 from crawlers.middlewares import WARC_DIR_SETTING, WARC_MAX_BYTES_SETTING
-from crawlers.pipelines import SPOOL_PATH_SETTING
+from crawlers.pipelines import SPOOL_FSYNC_SETTING, SPOOL_PATH_SETTING
 
 _SCRAPY_MW = "scrapy.downloadermiddlewares"
 
@@ -62,6 +62,7 @@ def scrapy_settings(config: CrawlerSettings) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": _downloader_middlewares(),
         "ITEM_PIPELINES": {"crawlers.pipelines.SpoolPipeline": 300},
         SPOOL_PATH_SETTING: str(config.spool_path.resolve()),
+        SPOOL_FSYNC_SETTING: config.spool_fsync,
         WARC_DIR_SETTING: str(config.warc_dir.resolve()),
         WARC_MAX_BYTES_SETTING: config.warc_max_bytes,
         STATE_PATH_SETTING: str(config.state_path.resolve()) if config.incremental else "",

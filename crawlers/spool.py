@@ -1,9 +1,12 @@
 """The durable spool between crawling and analysis (DESIGN.md §2, step 2).
 
 Crawlers append every Document here before anything else happens to it, so a crash, a slow
-model or a down index never loses a fetched page. The spool is one SQLite file in WAL mode with
-`synchronous=FULL`: an append is on disk when `append` returns, and a process killed mid-write
-leaves the last committed state intact.
+model or a down index never loses a fetched page. The spool is one SQLite file in WAL mode: an
+append is committed when `append` returns, so a process killed at any point loses nothing it
+appended, and a kill mid-write leaves the last committed state intact. By default the WAL is
+synced at checkpoints (`synchronous=NORMAL`), which survives any process crash; a power loss
+may lose the last few appends, whose pages are still in the WARC captures. `fsync=True`
+(TRACK4TIP_SPOOL_FSYNC) syncs every append as well, at about half the append rate.
 
 It is append-only. Readers ("consumers", e.g. the analyser) keep their own cursor — the last
 sequence number they finished — so a rerun resumes where the previous one stopped, and a batch
@@ -49,12 +52,12 @@ class SpoolBatch:
     last_seq: int
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, fsync: bool = False) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         connection = sqlite3.connect(path, timeout=30, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
         connection.executescript(_SCHEMA)
     except sqlite3.DatabaseError as error:
         raise SpoolError(f"{path} is not a usable spool: {error}") from error
@@ -64,9 +67,9 @@ def _connect(path: Path) -> sqlite3.Connection:
 class SpoolWriter:
     """Appends documents; each append is durable when it returns."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, fsync: bool = False) -> None:
         self.path = path
-        self._db = _connect(path)
+        self._db = _connect(path, fsync)
 
     def append(self, document: Document) -> int:
         record = json.dumps(document.to_index(), ensure_ascii=False)

@@ -36,9 +36,16 @@ from index.document import Document, Status
 from index.elastic_bulk import Action, BulkWriter
 from index.elastic_mapping import KINDS, MAPPING, IndexNames, version_id
 from index.elastic_mapping import Mapping as IndexMapping
-from index.elastic_query import facet_aggregations, read_facets, sort_clause, translate
+from index.elastic_query import (
+    facet_aggregations,
+    histogram_aggregations,
+    read_facets,
+    sort_clause,
+    translate,
+)
 from index.errors import DocumentFormatError, IndexBackendError, IndexUnavailable, InvalidQuery
 from index.highlight import highlight
+from index.histograms import read_histogram
 from index.migrations import UPGRADES, Upgrade, upgrade_record, upgrade_steps
 from index.queries import Hit, SearchQuery, SearchResults, Sort, parse_query_string
 from index.versioning import Change, Revision, check_submitted, revise
@@ -332,7 +339,7 @@ class ElasticsearchIndex(IndexBackend):
                 track_total_hits=True,
                 track_scores=query.sort == Sort.RELEVANCE,
                 source=["document"],
-                aggregations=facet_aggregations() if query.facets else None,
+                aggregations=_aggregations(query),
             )
         hits = []
         for hit in found["hits"]["hits"]:
@@ -345,14 +352,15 @@ class ElasticsearchIndex(IndexBackend):
                     highlights=highlight(document, parsed),
                 )
             )
-        facets = read_facets(found.get("aggregations", {})) if query.facets else {}
-        return SearchResults(
-            total=found["hits"]["total"]["value"],
-            page=query.page,
-            size=query.size,
-            hits=hits,
-            facets=facets,
+        aggregations = found.get("aggregations", {})
+        results = SearchResults(
+            total=found["hits"]["total"]["value"], page=query.page, size=query.size, hits=hits
         )
+        if query.facets:
+            results.facets = read_facets(aggregations)
+        if query.histogram is not None:
+            results.histogram, results.series = read_histogram(aggregations, query.histogram)
+        return results
 
     def export(self, query: SearchQuery, page_size: int = 500) -> Iterator[Document]:
         """Every document matching `query` in its sort order, past the 10,000-hit window.
@@ -394,6 +402,16 @@ class ElasticsearchIndex(IndexBackend):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _aggregations(query: SearchQuery) -> dict[str, Any] | None:
+    """Facets and the date histogram, computed in the same request as the hits."""
+    requested: dict[str, Any] = {}
+    if query.facets:
+        requested.update(facet_aggregations())
+    if query.histogram is not None:
+        requested.update(histogram_aggregations(query.histogram))
+    return requested or None
 
 
 def _upgraded(hit: dict[str, Any], upgrades: Mapping[int, Upgrade]) -> Document:

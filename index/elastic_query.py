@@ -8,16 +8,21 @@ The same clauses as the embedded backend (index/embedded_query.py), clause for c
   "damas de compañía" wants exactly one word between "damas" and "compania" (a `match_phrase`
   would re-analyse the text and lose those places);
 - filters sit in `filter` clauses, which narrow the results without scoring;
-- facets are terms aggregations over the query with every filter applied.
+- facets are terms aggregations over the query with every filter applied;
+- a date histogram is a calendar `date_histogram` (UTC, weeks from Monday), each series a terms
+  aggregation holding one; index/histograms.py reads both.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from index.histograms import TOTAL, series_name
 from index.queries import (
     FACET_FIELDS,
+    MAX_SERIES,
     FacetBucket,
+    Histogram,
     ParsedQuery,
     Phrase,
     SearchQuery,
@@ -120,3 +125,21 @@ def read_facets(aggregations: dict[str, Any]) -> dict[str, list[FacetBucket]]:
         ]
         facets[name] = sorted(buckets, key=lambda bucket: (-bucket.count, bucket.value))
     return facets
+
+
+def histogram_aggregations(histogram: Histogram) -> dict[str, Any]:
+    """The total date histogram and one terms-split histogram per `split_by` field."""
+    dates = {
+        "date_histogram": {
+            "field": histogram.field.index_field,
+            "calendar_interval": str(histogram.interval),
+            "min_doc_count": 1,
+        }
+    }
+    aggregations: dict[str, Any] = {TOTAL: dates}
+    for field in histogram.split_by:
+        aggregations[series_name(field)] = {
+            "terms": {"field": field.value, "size": MAX_SERIES},
+            "aggs": {TOTAL: dates},
+        }
+    return aggregations

@@ -26,7 +26,12 @@ import tantivy
 
 from index.base import IndexBackend, UpsertReport
 from index.document import SCHEMA_VERSION, Document
-from index.embedded_query import QueryTranslator, facet_aggregation, read_facets
+from index.embedded_query import (
+    QueryTranslator,
+    facet_aggregation,
+    histogram_aggregation,
+    read_facets,
+)
 from index.embedded_schema import ID, build_schema, fulltext_document
 from index.errors import (
     DocumentFormatError,
@@ -35,6 +40,7 @@ from index.errors import (
     SchemaVersionMismatch,
 )
 from index.highlight import highlight
+from index.histograms import read_histogram
 from index.migrations import UPGRADES, Upgrade, upgrade_records
 from index.queries import Hit, ParsedQuery, SearchQuery, SearchResults, Sort, parse_query_string
 from index.records import RecordStore
@@ -205,12 +211,8 @@ class EmbeddedIndex(IndexBackend):
         ids = [searcher.doc(address)[ID][0] for _, address in found.hits]
         scores = [value for value, _ in found.hits]
         hits = self._hits(store, ids, scores, parsed, query.sort)
-        facets = {}
-        if query.facets:
-            facets = read_facets(searcher.aggregate(engine_query, facet_aggregation()))
-        return SearchResults(
-            total=found.count or 0, page=query.page, size=query.size, hits=hits, facets=facets
-        )
+        results = SearchResults(total=found.count or 0, page=query.page, size=query.size, hits=hits)
+        return _with_aggregations(results, searcher, engine_query, query)
 
     def _hits(
         self,
@@ -262,6 +264,28 @@ def migrate(directory: Path, upgrades: Mapping[int, Upgrade] = UPGRADES) -> int:
     with EmbeddedIndex(directory) as index:
         index.setup()
     return migrated
+
+
+def _with_aggregations(
+    results: SearchResults,
+    searcher: tantivy.Searcher,
+    engine_query: tantivy.Query,
+    query: SearchQuery,
+) -> SearchResults:
+    """Facets and the date histogram, computed in one pass over the matches."""
+    requested: dict[str, dict[str, object]] = {}
+    if query.facets:
+        requested.update(facet_aggregation())
+    if query.histogram is not None:
+        requested.update(histogram_aggregation(query.histogram))
+    if not requested:
+        return results
+    found = searcher.aggregate(engine_query, requested)
+    if query.facets:
+        results.facets = read_facets(found)
+    if query.histogram is not None:
+        results.histogram, results.series = read_histogram(found, query.histogram)
+    return results
 
 
 def _page_arguments(query: SearchQuery) -> dict[str, object]:

@@ -24,7 +24,17 @@ from index.embedded_schema import (
     TITLE_EXACT,
     TITLE_STEM,
 )
-from index.queries import FACET_FIELDS, FacetBucket, ParsedQuery, Phrase, SearchQuery
+from index.histograms import TOTAL, series_name
+from index.queries import (
+    FACET_FIELDS,
+    MAX_SERIES,
+    FacetBucket,
+    Histogram,
+    Interval,
+    ParsedQuery,
+    Phrase,
+    SearchQuery,
+)
 from nlp.search_text import QueryWord
 
 Occur = tantivy.Occur
@@ -123,3 +133,32 @@ def read_facets(result: dict[str, Any]) -> dict[str, list[FacetBucket]]:
         ]
         facets[name] = sorted(buckets, key=lambda bucket: (-bucket.count, bucket.value))
     return facets
+
+
+# --- date histograms ----------------------------------------------------------------------
+
+# tantivy knows fixed intervals only: weeks are 7 days shifted from the epoch's Thursday to a
+# Monday, and months are counted per day, then summed by index/histograms.py.
+_FIXED_INTERVALS: dict[Interval, dict[str, str]] = {
+    Interval.DAY: {"fixed_interval": "1d"},
+    Interval.WEEK: {"fixed_interval": "7d", "offset": "-3d"},
+    Interval.MONTH: {"fixed_interval": "1d"},
+}
+
+
+def histogram_aggregation(histogram: Histogram) -> dict[str, dict[str, object]]:
+    """The total date histogram and one terms-split histogram per `split_by` field."""
+    dates = {
+        "date_histogram": {
+            "field": histogram.field.index_field,
+            "min_doc_count": 1,
+            **_FIXED_INTERVALS[histogram.interval],
+        }
+    }
+    aggregations: dict[str, dict[str, object]] = {TOTAL: dates}
+    for field in histogram.split_by:
+        aggregations[series_name(field)] = {
+            "terms": {"field": field.value, "size": MAX_SERIES},
+            "aggs": {TOTAL: dates},
+        }
+    return aggregations

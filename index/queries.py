@@ -24,7 +24,14 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from index.document import Document, SourceKind, Status
 from index.errors import InvalidQuery
@@ -75,6 +82,11 @@ class Histogram(BaseModel):
     interval: Interval = Interval.WEEK
     field: DateField = DateField.PUBLISHED
     split_by: tuple[SplitField, ...] = ()
+
+    @field_validator("split_by")
+    @classmethod
+    def _each_split_once(cls, split_by: tuple[SplitField, ...]) -> tuple[SplitField, ...]:
+        return tuple(dict.fromkeys(split_by))
 
 
 class SearchQuery(BaseModel):

@@ -129,3 +129,13 @@ def test_a_file_that_is_not_a_spool_is_refused(tmp_path: Path) -> None:
     garbage.write_bytes(b"this is not a database" * 100)
     with pytest.raises(SpoolError, match="not a usable spool"):
         SpoolWriter(garbage)
+
+
+@pytest.mark.parametrize(("fsync", "level"), [(False, 1), (True, 2)])
+def test_fsync_chooses_how_often_appends_reach_the_disk(
+    tmp_path: Path, fsync: bool, level: int
+) -> None:
+    writer = SpoolWriter(tmp_path / "spool.sqlite", fsync=fsync)
+    # SQLite's levels: 1 = NORMAL (synced at checkpoints), 2 = FULL (synced on every commit).
+    assert writer._db.execute("PRAGMA synchronous").fetchone()[0] == level
+    writer.close()

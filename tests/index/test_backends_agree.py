@@ -17,7 +17,15 @@ import pytest
 
 from index.base import IndexBackend
 from index.document import Document, SourceKind
-from index.queries import SearchQuery, SearchResults, Sort
+from index.queries import (
+    DateField,
+    Histogram,
+    Interval,
+    SearchQuery,
+    SearchResults,
+    Sort,
+    SplitField,
+)
 from tests.factories import BASE_TIME, make_document
 from tests.index.conftest import corpus, open_backend
 
@@ -82,6 +90,16 @@ QUERIES = [
     SearchQuery(sort=Sort.FETCHED, size=7, page=3),
     SearchQuery(q="pasaporte OR passport", sort=Sort.PUBLISHED, size=5, page=2),
     SearchQuery(published_from=BASE_TIME + timedelta(days=2), sort=Sort.PUBLISHED, size=100),
+    SearchQuery(q="pasaje", histogram=Histogram(interval=Interval.DAY, split_by=tuple(SplitField))),
+    SearchQuery(
+        histogram=Histogram(
+            interval=Interval.WEEK, field=DateField.FETCHED, split_by=(SplitField.SITE,)
+        ),
+        size=100,
+    ),
+    SearchQuery(
+        histogram=Histogram(interval=Interval.MONTH, split_by=(SplitField.COUNTRY,)), size=100
+    ),
 ]
 
 
@@ -92,14 +110,23 @@ def _comparable(results: SearchResults, sort: Sort) -> dict[str, object]:
         "ids": sorted(ids) if sort == Sort.RELEVANCE else ids,
         "highlights": {hit.document.id: hit.highlights for hit in results.hits},
         "facets": results.facets,
+        "histogram": results.histogram,
+        "series": results.series,
     }
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=lambda query: query.q or str(query.sort))
+def _name(query: SearchQuery) -> str:
+    if query.histogram is not None:
+        return f"{query.q}histogram-{query.histogram.interval}"
+    return query.q or str(query.sort)
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=_name)
 def test_backends_give_the_same_results(pair: dict[str, IndexBackend], query: SearchQuery):
     embedded = _comparable(pair["embedded"].search(query), query.sort)
     elastic = _comparable(pair["elasticsearch"].search(query), query.sort)
     assert embedded["total"] > 0
+    assert bool(embedded["histogram"]) == (query.histogram is not None)
     assert elastic == embedded
 
 

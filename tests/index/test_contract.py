@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from index.base import IndexBackend
 from index.document import SCHEMA_VERSION, Document, Status
 from index.errors import DocumentFormatError, InvalidQuery, SchemaVersionMismatch
-from index.queries import SearchQuery, Sort
+from index.queries import DateField, Histogram, Interval, SearchQuery, Sort, SplitField
 from nlp.types import RiskLabel
 from tests.factories import BASE_TIME, make_document, make_risk
 
@@ -318,6 +318,82 @@ def test_facet_counts_follow_the_query_and_filters(loaded: IndexBackend):
 
 def test_facets_can_be_left_out(loaded: IndexBackend):
     assert loaded.search(SearchQuery(facets=False)).facets == {}
+
+
+# --- date histograms -----------------------------------------------------------------------
+
+
+def _day(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+def _counts(buckets: list) -> list[tuple[str, int]]:
+    return [(bucket.start.date().isoformat(), bucket.count) for bucket in buckets]
+
+
+def _histogram(backend: IndexBackend, **query: object) -> list[tuple[str, int]]:
+    return _counts(backend.search(SearchQuery(**query)).histogram)
+
+
+def test_weekly_histogram_counts_publication_dates_from_monday(loaded: IndexBackend):
+    # Published Thu 2 .. Mon 6 May 2024; the English ad has no publication date.
+    weekly = Histogram(interval=Interval.WEEK, field=DateField.PUBLISHED)
+    assert _histogram(loaded, histogram=weekly) == [("2024-04-29", 4), ("2024-05-06", 1)]
+
+
+def test_daily_histogram_of_fetch_dates(loaded: IndexBackend):
+    daily = Histogram(interval=Interval.DAY, field=DateField.FETCHED)
+    expected = [(f"2024-05-0{day}", 1) for day in range(2, 8)]
+    assert _histogram(loaded, histogram=daily, facets=False) == expected
+
+
+def test_histogram_follows_the_query_and_filters(loaded: IndexBackend):
+    weekly = Histogram(interval=Interval.WEEK)
+    assert _histogram(loaded, histogram=weekly, country=["PE"]) == [("2024-04-29", 3)]
+    assert _histogram(loaded, histogram=weekly, q="moradia") == [("2024-05-06", 1)]
+    assert _histogram(loaded, histogram=weekly, q="nurses") == []
+
+
+def test_monthly_histogram_fills_empty_months_at_utc_boundaries(backend: IndexBackend):
+    dates = ["2024-01-31T23:59:59", "2024-02-01T00:00:00", "2024-04-15T12:00:00"]
+    backend.upsert(make_document(published_at=_day(day)) for day in dates)
+    monthly = Histogram(interval=Interval.MONTH)
+    expected = [("2024-01-01", 1), ("2024-02-01", 1), ("2024-03-01", 0), ("2024-04-01", 1)]
+    assert _histogram(backend, histogram=monthly) == expected
+
+
+def test_weekly_histogram_splits_sunday_night_from_monday_morning(backend: IndexBackend):
+    dates = ["2024-03-03T23:59:59", "2024-03-04T00:00:00", "2024-03-11T08:00:00", "2024-03-27"]
+    backend.upsert(make_document(published_at=_day(day)) for day in dates)
+    expected = [("2024-02-26", 1), ("2024-03-04", 1), ("2024-03-11", 1), ("2024-03-18", 0)]
+    expected.append(("2024-03-25", 1))
+    assert _histogram(backend, histogram=Histogram(interval=Interval.WEEK)) == expected
+
+
+def test_histogram_series_per_indicator_and_country(loaded: IndexBackend):
+    split = Histogram(split_by=(SplitField.INDICATOR, SplitField.COUNTRY, SplitField.INDICATOR))
+    results = loaded.search(SearchQuery(histogram=split))
+    series = {
+        field: {value: [count for _, count in _counts(buckets)] for value, buckets in lines.items()}
+        for field, lines in results.series.items()
+    }
+    # Every line spans the same weeks; the undated ad (TT, no indicator) draws no line.
+    assert series == {
+        "indicator": {
+            "travel_paid": [1, 1],
+            "document_help": [1, 0],
+            "escort_wording": [1, 0],
+            "no_experience": [1, 0],
+        },
+        "country": {"PE": [3, 0], "BR": [0, 1], "EC": [1, 0]},
+    }
+    assert list(series["country"]) == ["PE", "BR", "EC"]
+    assert next(iter(series["indicator"])) == "travel_paid"
+
+
+def test_no_histogram_unless_asked(loaded: IndexBackend):
+    results = loaded.search(SearchQuery())
+    assert (results.histogram, results.series) == ([], {})
 
 
 def test_highlights_mark_the_matching_words(loaded: IndexBackend):
