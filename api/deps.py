@@ -1,8 +1,9 @@
 """Dependencies shared by the routes, as `Annotated` aliases (FastAPI "Bigger Applications").
 
 - `IndexDep`: the backend `create_app()` was given.
-- `SearchQueryDep`: a validated `SearchQuery` built from query parameters. Every refusal is a
-  422 in FastAPI's usual shape whose `loc` names the parameter, including the cross-field
+- `SearchQueryDep`: a validated `SearchQuery` built from query parameters (`histogram=week`,
+  `histogram_field` and repeated `histogram_split` ask for a date histogram). Every refusal is
+  a 422 in FastAPI's usual shape whose `loc` names the parameter, including the cross-field
   checks of `SearchQuery` and a query string the parser refuses.
 - `DocumentDep`: the document named in the path, or a 404 — the check every document route
   would otherwise repeat.
@@ -22,7 +23,16 @@ from pydantic import ValidationError
 from index.base import IndexBackend
 from index.document import Document, SourceKind, Status
 from index.errors import InvalidQuery
-from index.queries import MAX_PAGE_SIZE, SearchQuery, Sort, parse_query_string
+from index.queries import (
+    MAX_PAGE_SIZE,
+    DateField,
+    Histogram,
+    Interval,
+    SearchQuery,
+    Sort,
+    SplitField,
+    parse_query_string,
+)
 from nlp.types import RiskLabel
 
 
@@ -108,6 +118,20 @@ def _check_query_string(q: str) -> None:
         raise RequestValidationError([_error("q", str(refused), q, "invalid_query")]) from None
 
 
+def _histogram(
+    interval: Interval | None, field: DateField | None, split: list[SplitField]
+) -> Histogram | None:
+    if interval is not None:
+        return Histogram(interval=interval, field=field or DateField.PUBLISHED, split_by=split)
+    stray = [
+        name for name, given in (("histogram_field", field), ("histogram_split", split)) if given
+    ]
+    if stray:
+        message = "needs histogram=day, week or month"
+        raise RequestValidationError([_error(name, message, None) for name in stray])
+    return None
+
+
 QueryText = Annotated[
     str,
     Query(
@@ -128,6 +152,18 @@ Instant = Annotated[
     ),
 ]
 RiskBound = Annotated[float | None, Query(ge=0.0, le=1.0, description="Risk score bound.")]
+HistogramInterval = Annotated[
+    Interval | None,
+    Query(description="Count the matches per day, week (from Monday) or month, in UTC."),
+]
+HistogramField = Annotated[
+    DateField | None,
+    Query(description="The date the histogram counts (default: published); needs histogram."),
+]
+HistogramSplit = Annotated[
+    list[SplitField] | None,
+    Query(description="Also one series per indicator, country or site; repeatable."),
+]
 Page = Annotated[int, Query(ge=1, description="1-based page number.")]
 Size = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")]
 
@@ -149,8 +185,12 @@ def search_query(
     page: Page = 1,
     size: Size = 20,
     facets: Annotated[bool, Query(description="Count facet values.")] = True,
+    histogram: HistogramInterval = None,
+    histogram_field: HistogramField = None,
+    histogram_split: HistogramSplit = None,
 ) -> SearchQuery:
     _check_query_string(q)
+    trend = _histogram(histogram, histogram_field, histogram_split or [])
     try:
         return SearchQuery(
             q=q,
@@ -169,6 +209,7 @@ def search_query(
             page=page,
             size=size,
             facets=facets,
+            histogram=trend,
         )
     except ValidationError as error:
         raise RequestValidationError(_query_errors(error)) from None

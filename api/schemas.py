@@ -13,7 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from index.document import Document, SourceKind, Status
-from index.queries import FacetBucket, Hit, SearchResults
+from index.queries import FacetBucket, HistogramBucket, Hit, SearchResults
 from nlp.types import EntityKind, RiskLabel, Strength
 
 _EXAMPLE_ID = "3f1c9a0b7d2e4c6a8b1d0e2f"
@@ -95,6 +95,19 @@ class FacetBucketOut(BaseModel):
         return cls(value=bucket.value, count=bucket.count)
 
 
+class HistogramBucketOut(BaseModel):
+    start: datetime = Field(description="Start of the day, week (Monday) or month, in UTC.")
+    count: int
+
+    @classmethod
+    def from_bucket(cls, bucket: HistogramBucket) -> HistogramBucketOut:
+        return cls(start=bucket.start, count=bucket.count)
+
+
+def _buckets_out(buckets: list[HistogramBucket]) -> list[HistogramBucketOut]:
+    return [HistogramBucketOut.from_bucket(bucket) for bucket in buckets]
+
+
 class SearchResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -117,6 +130,16 @@ class SearchResponse(BaseModel):
     facets: dict[str, list[FacetBucketOut]] = Field(
         description="Per facet field, values with their counts among all matches."
     )
+    histogram: list[HistogramBucketOut] = Field(
+        default_factory=list,
+        description="With `histogram`: matches per period, from the first dated match to the "
+        "last, empty periods included.",
+    )
+    series: dict[str, dict[str, list[HistogramBucketOut]]] = Field(
+        default_factory=dict,
+        description="With `histogram_split`: per split field and value (the 20 most frequent), "
+        "the same periods as `histogram`.",
+    )
 
     @classmethod
     def from_results(cls, results: SearchResults) -> SearchResponse:
@@ -128,6 +151,11 @@ class SearchResponse(BaseModel):
             facets={
                 name: [FacetBucketOut.from_bucket(bucket) for bucket in buckets]
                 for name, buckets in results.facets.items()
+            },
+            histogram=_buckets_out(results.histogram),
+            series={
+                field: {value: _buckets_out(buckets) for value, buckets in lines.items()}
+                for field, lines in results.series.items()
             },
         )
 

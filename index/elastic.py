@@ -5,36 +5,30 @@
 
 Upserts follow index/versioning.py exactly as the embedded index does: the stored latest
 versions of a batch are read with one `mget`, `revise` decides what each document becomes, and
-both records are written in one bulk (index/elastic_bulk.py: retries, dead-letter file). The
-aliases are refreshed after each upsert, so a search that follows sees what was written, as
-with the embedded index's commit. Queries are translated by index/elastic_query.py; highlights
-and query parsing are the shared Python ones.
-
-`migrate()` moves to a new mapping version without stopping searches: it creates the new
-indices, copies every record into them with a client-side scan + bulk (the stripped test node
-has no reindex module, and re-deriving the searchable fields in Python is what a mapping change
-needs anyway), then swaps both aliases in one atomic request. Writers should be stopped while
-it runs: a document written to the old index after the copy began is not carried over.
+both records are written in one bulk (index/elastic_bulk.py: retries, dead-letter file), each
+batch prepared while the one before is sent (index/elastic_upsert.py). The aliases are
+refreshed after each upsert, so a search that follows sees what was written, as with the
+embedded index's commit. Queries are translated by index/elastic_query.py; highlights and query
+parsing are the shared Python ones. Setup and migration live in index/elastic_indices.py.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from elastic_transport import TransportError
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, Elasticsearch
 
 from index.base import IndexBackend, UpsertReport
 from index.config import IndexSettings
 from index.document import Document, Status
-from index.elastic_bulk import Action, BulkWriter
-from index.elastic_mapping import KINDS, MAPPING, IndexNames, version_id
+from index.elastic_bulk import CHUNK_SIZE, BulkWriter, batched
+from index.elastic_indices import VersionedIndices
+from index.elastic_mapping import KINDS, MAPPING, IndexNames
 from index.elastic_mapping import Mapping as IndexMapping
 from index.elastic_query import (
     facet_aggregations,
@@ -43,20 +37,23 @@ from index.elastic_query import (
     sort_clause,
     translate,
 )
+from index.elastic_upsert import (
+    BatchPreparer,
+    PreparedBatch,
+    record_actions,
+    rejected_documents,
+    write_pipelined,
+)
 from index.errors import DocumentFormatError, IndexBackendError, IndexUnavailable, InvalidQuery
 from index.highlight import highlight
 from index.histograms import read_histogram
-from index.migrations import UPGRADES, Upgrade, upgrade_record, upgrade_steps
+from index.migrations import UPGRADES, Upgrade
 from index.queries import Hit, SearchQuery, SearchResults, Sort, parse_query_string
-from index.versioning import Change, Revision, check_submitted, revise
 
-T = TypeVar("T")
-
-BATCH_SIZE = 2000
-SCAN_PAGE = 1000
+# One bulk request per batch (two records per document): small batches keep the pipeline's
+# start (the first batch, prepared with nothing to overlap) and end (the last write) short.
+BATCH_SIZE = CHUNK_SIZE // 2
 MAX_VERSIONS = 10_000
-# In-flight searches that resolved the old alias get this long before the old index goes.
-OLD_INDEX_GRACE_SECONDS = 2.0
 
 
 def connect(settings: IndexSettings) -> Elasticsearch:
@@ -119,12 +116,13 @@ class ElasticsearchIndex(IndexBackend):
         self.client = client
         self.names = IndexNames(prefix)
         self.mapping = mapping
-        self.shards = shards
-        self.replicas = replicas
         self.refresh = refresh
         self.batch_size = batch_size
         self.writer = BulkWriter(
             client, dead_letter, retries=retries, initial_backoff=initial_backoff
+        )
+        self.indices = VersionedIndices(
+            client, self.names, self.writer, shards=shards, replicas=replicas
         )
         self._url = ", ".join(str(node.base_url) for node in client.transport.node_pool.all())
 
@@ -143,36 +141,7 @@ class ElasticsearchIndex(IndexBackend):
     def setup(self) -> None:
         """Create the current mapping's indices and aliases unless the aliases exist."""
         with _engine_errors(self._url):
-            for kind in KINDS:
-                current = self._aliased_index(kind)
-                if current is None:
-                    self._create(kind, self.mapping)
-                    self.client.indices.put_alias(
-                        index=self.names.index(kind, self.mapping.version),
-                        name=self.names.alias(kind),
-                    )
-                elif self.names.version_of(current) != self.mapping.version:
-                    raise IndexBackendError(
-                        f"{self.names.alias(kind)} points to {current}, but this track4tip "
-                        f"writes mapping version {self.mapping.version}; run `track4tip migrate`"
-                    )
-
-    def _create(self, kind: str, mapping: IndexMapping) -> str:
-        name = self.names.index(kind, mapping.version)
-        if not self.client.indices.exists(index=name):
-            self.client.indices.create(
-                index=name,
-                body=mapping.body(kind, self.shards, self.replicas),
-                wait_for_active_shards="1",
-            )
-        return name
-
-    def _aliased_index(self, kind: str) -> str | None:
-        try:
-            found = self.client.indices.get_alias(name=self.names.alias(kind))
-        except NotFoundError:
-            return None
-        return sorted(found.body)[0]
+            self.indices.setup(self.mapping)
 
     def migrate(
         self, target: IndexMapping | None = None, upgrades: Mapping[int, Upgrade] = UPGRADES
@@ -183,97 +152,30 @@ class ElasticsearchIndex(IndexBackend):
         """
         target = target or self.mapping
         with _engine_errors(self._url):
-            sources = {kind: self._aliased_index(kind) for kind in KINDS}
-            if None in sources.values():
-                raise IndexUnavailable(
-                    f"no track4tip indices under {self.names.prefix}-* to migrate"
-                )
-            copied = sum(self._copy(kind, str(sources[kind]), target, upgrades) for kind in KINDS)
-            self._swap_aliases(sources, target)
+            copied = self.indices.migrate(target, upgrades)
         self.mapping = target
         return copied
-
-    def _copy(
-        self, kind: str, source: str, target: IndexMapping, upgrades: Mapping[int, Upgrade]
-    ) -> int:
-        destination = self._create(kind, target)
-        if destination == source:
-            return 0
-        convert = target.to_document_source if kind == "documents" else target.to_version_source
-        copied = 0
-        hits = helpers.scan(self.client, index=source, size=SCAN_PAGE, _source=["document"])
-        for page in _batched(hits, SCAN_PAGE):
-            actions = [
-                {
-                    "_index": destination,
-                    "_id": hit["_id"],
-                    "_source": convert(_upgraded(hit, upgrades)),
-                }
-                for hit in page
-            ]
-            self.writer.write(actions)
-            copied += len(page)
-        self.client.indices.refresh(index=destination)
-        return copied
-
-    def _swap_aliases(self, sources: dict[str, str | None], target: IndexMapping) -> None:
-        operations: list[dict[str, Any]] = []
-        for kind, source in sources.items():
-            destination = self.names.index(kind, target.version)
-            if source == destination:
-                continue
-            alias = self.names.alias(kind)
-            operations.append({"remove": {"index": source, "alias": alias}})
-            operations.append({"add": {"index": destination, "alias": alias}})
-        if not operations:
-            return
-        # One request: searches see either the old indices or the new ones, never neither.
-        self.client.indices.update_aliases(actions=operations)
-        time.sleep(OLD_INDEX_GRACE_SECONDS)
-        old = [op["remove"]["index"] for op in operations if "remove" in op]
-        self.client.indices.delete(index=",".join(old))
 
     # --- writing ------------------------------------------------------------------------
 
     def upsert(self, documents: Iterable[Document]) -> UpsertReport:
         report = UpsertReport()
+        preparer = BatchPreparer(self._latest, self.names, self.mapping)
+
+        def write(prepared: PreparedBatch) -> None:
+            report.add(prepared.report(rejected_documents(self.writer.write(prepared.actions))))
+
         with _engine_errors(self._url):
-            for batch in _batched(documents, self.batch_size):
-                report.add(self._upsert_batch(batch))
+            try:
+                write_pipelined(batched(documents, self.batch_size), preparer.prepare, write)
+            except BaseException:
+                # The batches written before the failure are searchable, as in the embedded
+                # index; when the cluster is gone this fails too, and the first error counts.
+                with suppress(ApiError, TransportError):
+                    self._refresh()
+                raise
             self._refresh()
         return report
-
-    def _upsert_batch(self, batch: list[Document]) -> UpsertReport:
-        check_submitted(batch)
-        stored = self._latest({document.id for document in batch})
-        revisions: list[Revision] = []
-        for document in batch:
-            revision = revise(stored.get(document.id), document)
-            stored[document.id] = revision.document
-            revisions.append(revision)
-        rejected = self._write([revision.document for revision in revisions])
-        return _report([r for r in revisions if r.document.id not in rejected], len(rejected))
-
-    def _write(self, documents: list[Document]) -> set[str]:
-        """Write the latest and the version record of each; returns ids rejected for good."""
-        actions: list[Action] = []
-        for document in documents:
-            actions.append(
-                {
-                    "_index": self.names.alias("versions"),
-                    "_id": version_id(document),
-                    "_source": self.mapping.to_version_source(document),
-                }
-            )
-            actions.append(
-                {
-                    "_index": self.names.alias("documents"),
-                    "_id": document.id,
-                    "_source": self.mapping.to_document_source(document),
-                }
-            )
-        rejected = self.writer.write(actions)
-        return {doc_id.split(":")[0] for _, doc_id in rejected}
 
     def _refresh(self) -> None:
         if self.refresh:
@@ -288,7 +190,8 @@ class ElasticsearchIndex(IndexBackend):
                 for document in self._latest(set(doc_ids)).values()
                 if document.status == Status.ACTIVE
             ]
-            rejected = self._write(changed) if changed else set()
+            actions = record_actions(self.names, self.mapping, changed)
+            rejected = rejected_documents(self.writer.write(actions)) if changed else set()
             self._refresh()
         return len([document for document in changed if document.id not in rejected])
 
@@ -412,29 +315,6 @@ def _aggregations(query: SearchQuery) -> dict[str, Any] | None:
     if query.histogram is not None:
         requested.update(histogram_aggregations(query.histogram))
     return requested or None
-
-
-def _upgraded(hit: dict[str, Any], upgrades: Mapping[int, Upgrade]) -> Document:
-    """The stored record of a hit, upgraded to this SCHEMA_VERSION."""
-    record = hit["_source"]["document"]
-    steps = upgrade_steps(int(record.get("schema_version", 0)), upgrades)
-    return Document.from_index(upgrade_record(record, steps))
-
-
-def _report(revisions: list[Revision], rejected: int) -> UpsertReport:
-    changes = [revision.change for revision in revisions]
-    return UpsertReport(
-        created=changes.count(Change.CREATED),
-        updated=changes.count(Change.UPDATED),
-        unchanged=changes.count(Change.UNCHANGED),
-        rejected=rejected,
-    )
-
-
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def migrate(settings: IndexSettings, upgrades: Mapping[int, Upgrade] = UPGRADES) -> int:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
@@ -33,6 +34,7 @@ CHUNK_SIZE = 1000
 MAX_CHUNK_BYTES = 20 * 1024 * 1024
 
 Action = dict[str, Any]
+T = TypeVar("T")
 
 
 class BulkWriter:
@@ -52,6 +54,9 @@ class BulkWriter:
         self.retries = retries
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
+        # Whole sets sent again after a connection error (429s are retried inside
+        # streaming_bulk, item by item, and not counted here).
+        self.resends = 0
         self._dead_letter_lock = threading.Lock()
 
     def write(self, actions: Iterable[Action]) -> set[tuple[str, str]]:
@@ -67,6 +72,7 @@ class BulkWriter:
                         "the documents stay in the spool and the next run indexes them"
                     ) from error
                 time.sleep(self._backoff(attempt))
+                self.resends += 1
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, actions: list[Action]) -> set[tuple[str, str]]:
@@ -113,7 +119,7 @@ class BulkWriter:
                     "id": outcome.get("_id"),
                     "status": outcome.get("status"),
                     "reason": outcome.get("error"),
-                    "document": action.get("_source", {}).get("document"),
+                    "document": _record_of(action),
                 }
                 out.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
@@ -138,3 +144,18 @@ def _original(by_key: dict[tuple[str, str], Action], outcome: dict[str, Any]) ->
         if doc_id == outcome.get("_id") and outcome.get("_index", "").startswith(index):
             return action
     return {}
+
+
+def _record_of(action: Action) -> Any:
+    """The Document record an action carries; its source may be serialised already."""
+    source = action.get("_source", {})
+    if isinstance(source, bytes | str):
+        source = json.loads(source)
+    return source.get("document")
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of `size` items (the last one shorter), read lazily."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -29,6 +29,9 @@ from nlp.types import IndicatorHit
 
 TERMS_ANALYZER = "whitespace"
 
+Record = dict[str, Any]
+SourceBuilder = Callable[[Document, Record], dict[str, Any]]
+
 _KEYWORD: dict[str, Any] = {"type": "keyword"}
 _TEXT_FREQS: dict[str, Any] = {
     "type": "text",
@@ -82,8 +85,12 @@ VERSION_PROPERTIES: dict[str, Any] = {
 }
 
 
-def document_source(document: Document) -> dict[str, Any]:
-    """The `<prefix>-documents` source of one (latest) document version."""
+def document_source(document: Document, record: Record | None = None) -> dict[str, Any]:
+    """The `<prefix>-documents` source of one (latest) document version.
+
+    `record` is `document.to_index()` when the caller has it already (it writes the same
+    record into both indices, and builds it once).
+    """
     fields = search_fields(document)
     source: dict[str, Any] = {
         "id": document.id,
@@ -100,7 +107,7 @@ def document_source(document: Document) -> dict[str, Any]:
         "entities": [
             {"kind": str(e.kind), "value": e.value, "field": e.field} for e in document.entities
         ],
-        "document": document.to_index(),
+        "document": document.to_index() if record is None else record,
     }
     # Unset values are left out, not defaulted: a range never matches them, sorts put them last.
     if document.risk is not None:
@@ -115,9 +122,10 @@ def _indicator(hit: IndicatorHit) -> dict[str, Any]:
     return {"strength": str(hit.strength), **{name: getattr(hit, name) for name in names}}
 
 
-def version_source(document: Document) -> dict[str, Any]:
+def version_source(document: Document, record: Record | None = None) -> dict[str, Any]:
     """The `<prefix>-versions` source of one document version."""
-    return {"id": document.id, "version": document.version, "document": document.to_index()}
+    record = document.to_index() if record is None else record
+    return {"id": document.id, "version": document.version, "document": record}
 
 
 def version_id(document: Document) -> str:
@@ -131,8 +139,9 @@ class Mapping:
     version: int
     document_properties: dict[str, Any] = field(default_factory=lambda: DOCUMENT_PROPERTIES)
     version_properties: dict[str, Any] = field(default_factory=lambda: VERSION_PROPERTIES)
-    to_document_source: Callable[[Document], dict[str, Any]] = document_source
-    to_version_source: Callable[[Document], dict[str, Any]] = version_source
+    # (document, its to_index() record) -> source; the record goes in as `document`.
+    to_document_source: SourceBuilder = document_source
+    to_version_source: SourceBuilder = version_source
 
     def body(self, kind: str, shards: int, replicas: int | None) -> dict[str, Any]:
         """The create-index body of the `kind` ("documents" or "versions") index."""

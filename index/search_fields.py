@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from index.document import Document
 from index.queries import FACET_FIELDS
-from nlp.search_text import Token, analyze
+from nlp.search_text import index_terms
 
 STATUS = "status"
 KEYWORD_FIELDS = (*FACET_FIELDS, STATUS)
+# (exact, stem) of one word; a stop word has no stem.
+Term = tuple[str, str | None]
 # A token that no query word can be (query words are \w+), put between title, text and each
 # attribute so that a phrase never matches across the end of one and the start of the next.
 SECTION_BREAK = "|"
@@ -36,10 +38,10 @@ class SearchFields:
 
 def search_fields(document: Document) -> SearchFields:
     """The analysed terms and keyword values of one (latest) document version."""
-    title = analyze(document.title, document.language)
+    title = index_terms(document.title, document.language)
     sections = _sections(document, title)
     return SearchFields(
-        stem=" ".join(_stem_terms(tokens) for tokens in sections),
+        stem=" ".join([_stem_terms(terms) for terms in sections]),
         exact=_exact_terms(sections),
         title_stem=_stem_terms(title),
         title_exact=_exact_terms([title]),
@@ -66,15 +68,18 @@ def keyword_values(document: Document) -> dict[str, list[str]]:
     return values
 
 
-def _sections(document: Document, title: list[Token]) -> list[list[Token]]:
+def _sections(document: Document, title: list[Term]) -> list[list[Term]]:
     language = document.language
-    others = [analyze(text, language) for text in (document.text, *document.attributes.values())]
-    return [tokens for tokens in (title, *others) if tokens]
+    others = [
+        index_terms(text, language) for text in (document.text, *document.attributes.values())
+    ]
+    return [terms for terms in (title, *others) if terms]
 
 
-def _exact_terms(sections: list[list[Token]]) -> str:
-    return f" {SECTION_BREAK} ".join(" ".join(token.exact for token in s) for s in sections)
+# Lists, not generators, inside join: join builds a list anyway, and this runs per document.
+def _exact_terms(sections: list[list[Term]]) -> str:
+    return f" {SECTION_BREAK} ".join([" ".join([exact for exact, _ in t]) for t in sections])
 
 
-def _stem_terms(tokens: list[Token]) -> str:
-    return " ".join(token.stem for token in tokens if token.stem)
+def _stem_terms(terms: list[Term]) -> str:
+    return " ".join([stem for _, stem in terms if stem])

@@ -100,17 +100,32 @@ def _stem(word: str, language: str) -> str:
     return fold(stemmer.stemWord(word.casefold()))
 
 
+@lru_cache(maxsize=200_000)
+def _word_forms(word: str, language: str) -> tuple[str, str | None]:
+    """(exact, stem) of a word as cut from a text: indexing then costs one lookup per word."""
+    word = canonical(word[:_MAX_TOKEN_CHARS])
+    exact = fold(word)
+    return exact, None if exact in stop_words_for(language) else _stem(word, language)
+
+
 def analyze(text: str, language: str | None) -> list[Token]:
     """Tokens of `text` analysed for `language` (unknown languages are folded, not stemmed)."""
     language = language or UNDETERMINED
-    stops = stop_words_for(language)
-    tokens: list[Token] = []
-    for position, match in enumerate(_WORD.finditer(text)):
-        word = canonical(match.group()[:_MAX_TOKEN_CHARS])
-        exact = fold(word)
-        stem = None if exact in stops else _stem(word, language)
-        tokens.append(Token(exact, stem, match.start(), match.end(), position))
-    return tokens
+    return [
+        Token(*_word_forms(match.group(), language), match.start(), match.end(), position)
+        for position, match in enumerate(_WORD.finditer(text))
+    ]
+
+
+def index_terms(text: str, language: str | None) -> list[tuple[str, str | None]]:
+    """The (exact, stem) of each token of `analyze(text, language)`, without the offsets.
+
+    What indexing needs, about five times faster than building the tokens: indexing analyses
+    every document, while only the few shown as hits need offsets for their highlights.
+    """
+    forms = _word_forms
+    language = language or UNDETERMINED
+    return [forms(word, language) for word in _WORD.findall(text)]
 
 
 @dataclass(frozen=True, slots=True)

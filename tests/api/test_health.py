@@ -36,6 +36,7 @@ def test_openapi_documents_every_route_and_parameter(client: TestClient) -> None
     assert parameters == {
         "q", "language", "country", "source_kind", "site", "indicator", "risk_label", "status",
         "published_from", "published_to", "risk_min", "risk_max", "sort", "page", "size", "facets",
+        "histogram", "histogram_field", "histogram_split",
     }  # fmt: skip
     assert "/" not in schema["paths"]  # the console pages stay out of the API docs
     assert client.get("/docs").status_code == 200

@@ -128,3 +128,31 @@ def test_excluded_word_and_phrase(client: TestClient) -> None:
     assert _titles(_search(client, {"q": '"pasaje pagado y alojamiento"'})) == [
         "Anfitrionas y modelos, viaje a Panamá"
     ]
+
+
+def _buckets(buckets: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(bucket["start"][:10], bucket["count"]) for bucket in buckets]
+
+
+def test_monthly_histogram_with_a_series_per_country(client: TestClient) -> None:
+    body = _search(client, {"histogram": "month", "histogram_split": ["country", "indicator"]})
+    # The undated news item is counted in `total` but in no month.
+    assert body["total"] == 5
+    assert _buckets(body["histogram"]) == [("2024-01-01", 1), ("2024-02-01", 1), ("2024-03-01", 2)]
+    countries = {value: _buckets(line) for value, line in body["series"]["country"].items()}
+    assert list(countries) == ["CO", "EC", "PE", "TT"]
+    assert [count for _, count in countries["EC"]] == [0, 0, 1]
+    assert [bucket["count"] for bucket in body["series"]["indicator"]["travel_paid"]] == [1, 0, 1]
+    assert body["histogram"][0]["start"] == "2024-01-01T00:00:00Z"
+
+
+def test_histogram_of_fetch_dates_follows_the_filters(client: TestClient) -> None:
+    params = {"histogram": "week", "histogram_field": "fetched", "country": ["EC", "PE"]}
+    body = _search(client, params)
+    assert _buckets(body["histogram"]) == [("2024-04-29", 2)]
+    assert body["series"] == {}
+
+
+def test_no_histogram_unless_asked(client: TestClient) -> None:
+    body = _search(client)
+    assert (body["histogram"], body["series"]) == ([], {})

@@ -24,6 +24,11 @@ INVALID = [
     ("facets=maybe", "facets", "valid boolean"),
     ("q=%22damas+de+compa%C3%B1%C3%ADa", "q", "unbalanced quote"),
     ("q=" + "x" * 1001, "q", "at most 1000 characters"),
+    ("histogram=year", "histogram", "'day', 'week' or 'month'"),
+    ("histogram=week&histogram_field=seen", "histogram_field", "'published' or 'fetched'"),
+    ("histogram=week&histogram_split=language", "histogram_split", "'indicator', 'country'"),
+    ("histogram_field=fetched", "histogram_field", "needs histogram=day, week or month"),
+    ("histogram_split=site", "histogram_split", "needs histogram=day, week or month"),
 ]
 
 

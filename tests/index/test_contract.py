@@ -138,6 +138,36 @@ def test_upsert_refuses_a_document_of_another_schema_version(backend: IndexBacke
     assert backend.count() == 0
 
 
+def _edits_of_one_ad(count: int) -> list[Document]:
+    url = "https://ads.example.org/edited"
+    return [
+        make_document(
+            canonical_url=url, text=f"Mesera, edición {n}.", fetched_at=BASE_TIME + timedelta(n)
+        )
+        for n in range(count)
+    ]
+
+
+def test_an_ad_edited_across_batches_keeps_every_version(backend: IndexBackend):
+    # Batches of two: each edit of the ad is written while the next batch is being prepared.
+    backend.batch_size = 2  # type: ignore[attr-defined]
+    edits = _edits_of_one_ad(3)
+    others = [make_document() for _ in range(3)]
+    report = backend.upsert([edits[0], others[0], edits[1], others[1], edits[2], others[2]])
+    assert (report.created, report.updated, report.unchanged) == (4, 2, 0)
+    assert [v.text for v in backend.versions(edits[0].id)] == [e.text for e in edits]
+    assert backend.count() == 4
+
+
+def test_a_broken_later_batch_keeps_the_batches_before_it(backend: IndexBackend):
+    backend.batch_size = 2  # type: ignore[attr-defined]
+    written = [make_document(), make_document()]
+    with pytest.raises(DocumentFormatError, match="Document objects, got str"):
+        backend.upsert([*written, make_document(), "not a document"])  # type: ignore[list-item]
+    assert backend.count() == 2
+    assert all(backend.get(document.id) is not None for document in written)
+
+
 def test_mark_taken_down_refuses_a_naive_time(loaded: IndexBackend, docs: dict[str, Document]):
     with pytest.raises(DocumentFormatError, match="time zone"):
         loaded.mark_taken_down([docs["kitchen_es"].id], BASE_TIME.replace(tzinfo=None))

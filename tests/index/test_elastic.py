@@ -55,8 +55,8 @@ def test_setup_puts_versioned_indices_behind_aliases(url: str, tmp_path: Path):
         assert properties["exact"]["analyzer"] == "whitespace"
 
 
-def _v2_source(document: Document) -> dict[str, Any]:
-    return {**document_source(document), "author": document.author or "unknown"}
+def _v2_source(document: Document, record: dict[str, Any]) -> dict[str, Any]:
+    return {**document_source(document, record), "author": document.author or "unknown"}
 
 
 V2 = replace(
@@ -119,9 +119,9 @@ def test_migrate_without_indices_is_a_clear_error(url: str, tmp_path: Path):
 # --- bulk writes ----------------------------------------------------------------------------
 
 
-def _refuses_marked(document: Document) -> dict[str, Any]:
+def _refuses_marked(document: Document, record: dict[str, Any]) -> dict[str, Any]:
     # A field the strict mapping does not know: Elasticsearch rejects the document for good.
-    source = document_source(document)
+    source = document_source(document, record)
     return {**source, "not_mapped": 1} if "RECHAZAR" in document.title else source
 
 
