@@ -31,7 +31,14 @@ from index.queries import SearchQuery, Sort
 from nlp.config import NlpSettings
 from nlp.pipeline import Analyzer
 from track4tip import views
-from track4tip.pipeline import SpoolPaths, StageRunner, summarise
+from track4tip.pipeline import (
+    AnalysisStage,
+    IndexingStage,
+    SpoolPaths,
+    StageTotals,
+    follow,
+    summarise,
+)
 
 app = typer.Typer(
     name="track4tip",
@@ -79,10 +86,13 @@ def _crawl(
     return run_crawl_in_subprocess(profiles, settings, base_url=base_url)
 
 
-def _stage_runner(data_dir: Path) -> StageRunner:
+def _analysis(data_dir: Path, totals: StageTotals) -> AnalysisStage:
+    return AnalysisStage(SpoolPaths.under(data_dir), Analyzer(NlpSettings()), totals)
+
+
+def _indexing(data_dir: Path, totals: StageTotals) -> IndexingStage:
     backend = open_index(IndexSettings(data_dir=data_dir))
-    backend.setup()
-    return StageRunner(SpoolPaths.under(data_dir), Analyzer(NlpSettings()), backend)
+    return IndexingStage(SpoolPaths.under(data_dir), backend, totals)
 
 
 @app.command()
@@ -105,10 +115,10 @@ def analyze(batch_size: BatchOption = 64) -> None:
 
     Example: track4tip analyze --batch-size 128
     """
-    runner = _stage_runner(CrawlerSettings().data_dir)
-    with runner.backend, views.stage_progress(console, "Analysing", runner.pending()) as progress:
-        runner.analyse_pending(batch_size, progress)
-    console.print(f"Analysed {runner.totals.analysed} documents.")
+    analysis = _analysis(CrawlerSettings().data_dir, StageTotals())
+    with views.stage_progress(console, "Analysing", analysis.pending()) as progress:
+        analysis.run_pending(batch_size, progress)
+    console.print(f"Analysed {analysis.totals.analysed} documents.")
 
 
 @app.command("index")
@@ -117,10 +127,10 @@ def index_command(batch_size: BatchOption = 256) -> None:
 
     Example: TRACK4TIP_DATA_DIR=/srv/track4tip track4tip index
     """
-    runner = _stage_runner(CrawlerSettings().data_dir)
-    with runner.backend, views.stage_progress(console, "Indexing", runner.pending()) as progress:
-        runner.index_pending(batch_size, progress)
-    views.print_upsert_report(console, runner.totals.indexed)
+    indexing = _indexing(CrawlerSettings().data_dir, StageTotals())
+    with indexing.backend, views.stage_progress(console, "Indexing", indexing.pending()) as bar:
+        indexing.run_pending(batch_size, bar)
+    views.print_upsert_report(console, indexing.totals.indexed)
 
 
 def _crawl_in_background(
@@ -141,18 +151,21 @@ def _run_all(
     profiles: list[SourceProfile],
     base_url: str | None,
     batch_size: int,
-) -> tuple[StageRunner, CrawlReport]:
-    runner = _stage_runner(settings.data_dir)
+) -> tuple[IndexingStage, CrawlReport]:
+    """Crawl in the background while analysis and indexing follow; returns the open index."""
+    totals = StageTotals()
+    analysis = _analysis(settings.data_dir, totals)
+    indexing = _indexing(settings.data_dir, totals)
     thread, reports = _crawl_in_background(settings, profiles, base_url)
     with views.stage_progress(console, "Crawling, analysing, indexing", None) as progress:
-        runner.follow(thread.is_alive, batch_size, progress)
+        follow(analysis, indexing, thread.is_alive, batch_size, progress)
     thread.join()
     if not reports:
         console.print("[red]error:[/red] the crawl process ended without a report (see its log)")
         raise typer.Exit(code=1)
     views.print_crawl_report(console, reports[0])
-    views.print_upsert_report(console, runner.totals.indexed)
-    return runner, reports[0]
+    views.print_upsert_report(console, totals.indexed)
+    return indexing, reports[0]
 
 
 @app.command()
@@ -167,8 +180,8 @@ def run(
     Example: track4tip run --source noticias
     """
     selected = _selected_profiles(profiles, source)
-    runner, _ = _run_all(CrawlerSettings(), selected, base_url, batch_size)
-    runner.backend.close()
+    indexing, _ = _run_all(CrawlerSettings(), selected, base_url, batch_size)
+    indexing.backend.close()
 
 
 @app.command()
@@ -220,8 +233,8 @@ def demo(
     from track4tip.demo_site import DemoSite
 
     # The demo keeps its own data folder, started afresh: the demo web listens on a new port
-    # each time, and its pages must not mix with real collections.
-    # The demo web is ours and local, so no politeness delay is needed to crawl it.
+    # each time, and its pages must not mix with real collections. The demo web is ours and
+    # local, so no politeness delay is needed to crawl it.
     settings = CrawlerSettings()
     settings = settings.model_copy(
         update={
@@ -233,9 +246,9 @@ def demo(
     shutil.rmtree(settings.data_dir, ignore_errors=True)
     with DemoSite() as site:
         console.print(f"Demo web serving at {site.base_url}")
-        runner, report = _run_all(settings, load_profiles(DEMO_PROFILES), site.base_url, 64)
-    with runner.backend:
-        views.print_summary(console, report, summarise(runner.backend))
+        indexing, report = _run_all(settings, load_profiles(DEMO_PROFILES), site.base_url, 64)
+    with indexing.backend:
+        views.print_summary(console, report, summarise(indexing.backend))
     data_dir = settings.data_dir
     if serve_after:
         from track4tip.serving import serve_api

@@ -2,8 +2,8 @@
 
 Each stage is a consumer of the spool before it, with its own cursor, so every command can be
 stopped and rerun without losing or repeating work (a batch read but not committed is read again;
-indexing is idempotent). `track4tip run` drives both consumers in this process while the crawl
-runs in a child process, so crawling is never blocked by analysis.
+indexing is idempotent). `track4tip run` drives both consumers (`follow`) in this process while the
+crawl runs in a child process, so crawling is never blocked by analysis.
 """
 
 from __future__ import annotations
@@ -76,20 +76,19 @@ def _pending(path: Path, consumer: str) -> int:
         reader.close()
 
 
-class StageRunner:
-    """Runs analysis and indexing over the spools of one data folder."""
+class AnalysisStage:
+    """Annotates what waits in the crawl spool and appends it to the analysed spool."""
 
-    def __init__(self, paths: SpoolPaths, analyser: Analyzer, backend: IndexBackend) -> None:
+    def __init__(self, paths: SpoolPaths, analyser: Analyzer, totals: StageTotals) -> None:
         self.paths = paths
         self.analyser = analyser
-        self.backend = backend
-        self.totals = StageTotals()
+        self.totals = totals
 
     def pending(self) -> int:
-        """Documents waiting for analysis or indexing."""
-        return _pending(self.paths.crawled, ANALYSER) + _pending(self.paths.analysed, INDEXER)
+        return _pending(self.paths.crawled, ANALYSER)
 
-    def analyse_pending(self, batch_size: int, progress: Progress | None = None) -> int:
+    def run_pending(self, batch_size: int, progress: Progress | None = None) -> int:
+        """Analyse until the crawl spool is drained; returns spool records consumed."""
         if not self.paths.crawled.exists():
             return 0
         reader = SpoolReader(self.paths.crawled, ANALYSER)
@@ -106,7 +105,20 @@ class StageRunner:
             writer.close()
         return done
 
-    def index_pending(self, batch_size: int, progress: Progress | None = None) -> int:
+
+class IndexingStage:
+    """Writes what waits in the analysed spool to the index."""
+
+    def __init__(self, paths: SpoolPaths, backend: IndexBackend, totals: StageTotals) -> None:
+        self.paths = paths
+        self.backend = backend
+        self.totals = totals
+
+    def pending(self) -> int:
+        return _pending(self.paths.analysed, INDEXER)
+
+    def run_pending(self, batch_size: int, progress: Progress | None = None) -> int:
+        """Index until the analysed spool is drained; returns documents written."""
         if not self.paths.analysed.exists():
             return 0
         reader = SpoolReader(self.paths.analysed, INDEXER)
@@ -122,18 +134,23 @@ class StageRunner:
             reader.close()
         return done
 
-    def follow(
-        self, still_crawling: Callable[[], bool], batch_size: int, progress: Progress | None = None
-    ) -> StageTotals:
-        """Analyse and index while the crawl runs, then drain what is left."""
-        while True:
-            crawling = still_crawling()
-            worked = self.analyse_pending(batch_size, progress)
-            worked += self.index_pending(batch_size, progress)
-            if not crawling and not worked:
-                return self.totals
-            if not worked:
-                time.sleep(0.3)
+
+def follow(
+    analysis: AnalysisStage,
+    indexing: IndexingStage,
+    still_crawling: Callable[[], bool],
+    batch_size: int,
+    progress: Progress | None = None,
+) -> None:
+    """Analyse and index while the crawl runs, then drain what is left."""
+    while True:
+        crawling = still_crawling()
+        worked = analysis.run_pending(batch_size, progress)
+        worked += indexing.run_pending(batch_size, progress)
+        if not crawling and not worked:
+            return
+        if not worked:
+            time.sleep(0.3)
 
 
 @dataclass(frozen=True)

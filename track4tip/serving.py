@@ -22,7 +22,6 @@ def serve_api(
     overrides = {key: value for key, value in (("host", host), ("port", port)) if value}
     settings = settings.model_copy(update=overrides)
     with open_index(index_settings or IndexSettings()) as backend:
-        backend.setup()
         app = create_app(settings, backend)
         base = f"http://{settings.host}:{settings.port}"
         console.print(f"Search: {base}/   API: {base}/api/search   Docs: {base}/docs")

@@ -24,7 +24,7 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 @contextmanager
 def stage_progress(console: Console, label: str, total: int | None) -> Iterator[StageProgress]:
-    """A progress bar fed by the stage runner's callback."""
+    """A progress bar fed by the stages' progress callback."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(label, total=total)
