@@ -9,19 +9,22 @@ Write semantics, the same everywhere:
   refreshes `last_seen` (and its annotations, if newly analysed); a changed one becomes a new
   version, the old version kept; a taken-down document seen again is active again.
 - Nothing is deleted: `mark_taken_down` records that an ad disappeared and when.
+- Analysts' flags (`set_flags`) and linking's clusters and networks (`relink`) change the latest
+  version in place: they are judgements about the ad, not a new wording of it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from index.document import Document
 from index.queries import SearchQuery, SearchResults
+from nlp.types import Risk
 
 
 @dataclass
@@ -41,6 +44,16 @@ class UpsertReport:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.rejected += other.rejected
+
+
+@dataclass(frozen=True)
+class LinkUpdate:
+    """A document's clusters and networks after linking, and its risk re-scored with them."""
+
+    doc_id: str
+    cluster_ids: list[str] = field(default_factory=list)
+    network_ids: list[str] = field(default_factory=list)
+    risk: Risk | None = None
 
 
 class IndexBackend(ABC):
@@ -73,6 +86,42 @@ class IndexBackend(ABC):
     @abstractmethod
     def count(self) -> int:
         """How many documents (latest versions) the index holds."""
+
+    @abstractmethod
+    def export(self, query: SearchQuery, page_size: int = 500) -> Iterator[Document]:
+        """Every document matching `query`'s words and filters, each once, past the 10,000-hit
+        window and in bounded memory (`page`, `size` and facets are ignored)."""
+
+    @abstractmethod
+    def latest(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """The latest version of each of these ids that exists, by id."""
+
+    @abstractmethod
+    def _rewrite_latest(self, documents: list[Document]) -> None:
+        """Store these latest versions in place (same version number) and re-index them."""
+
+    def set_flags(self, doc_id: str, categories: Iterable[str]) -> bool:
+        """Set a document's current flag categories; False when there is no such document."""
+        document = self.get(doc_id)
+        if document is None:
+            return False
+        flags = sorted(set(categories))
+        if flags != document.flags:
+            self._rewrite_latest([document.model_copy(update={"flags": flags})])
+        return True
+
+    def relink(self, updates: Iterable[LinkUpdate]) -> int:
+        """Apply linking's clusters, networks and re-scored risk; returns documents changed."""
+        by_id = {update.doc_id: update for update in updates}
+        changed = []
+        for doc_id, document in self.latest(by_id).items():
+            update = by_id[doc_id]
+            linked = document.with_links(update.cluster_ids, update.network_ids, update.risk)
+            if linked != document:
+                changed.append(linked)
+        if changed:
+            self._rewrite_latest(changed)
+        return len(changed)
 
     def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing to free
         """Release files and connections."""

@@ -20,9 +20,9 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from index.errors import DocumentFormatError, SchemaVersionMismatch
-from nlp.types import Annotations, Entity, IndicatorHit, Risk, RiskLabel
+from nlp.types import Annotations, ClassifierScores, Entity, IndicatorHit, Risk, RiskLabel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATE_COMMAND = "track4tip migrate"
 
 
@@ -94,8 +94,13 @@ class Document(BaseModel):
     language_confidence: float | None = None
     entities: list[Entity] = Field(default_factory=list)
     indicators: list[IndicatorHit] = Field(default_factory=list)
+    classifier: ClassifierScores | None = None
     risk: Risk | None = None
+    # Near-duplicate clusters and shared-identifier networks the document belongs to.
     cluster_ids: list[str] = Field(default_factory=list)
+    network_ids: list[str] = Field(default_factory=list)
+    # The analysts' current flag categories (their history lives with the console).
+    flags: list[str] = Field(default_factory=list)
     status: Status = Status.ACTIVE
     first_seen: AwareDatetime
     last_seen: AwareDatetime
@@ -154,9 +159,28 @@ class Document(BaseModel):
                 "language_confidence": annotations.language_confidence,
                 "entities": list(annotations.entities),
                 "indicators": list(annotations.indicators),
+                "classifier": annotations.classifier,
                 "risk": annotations.risk,
             }
         )
+
+    def with_links(
+        self, cluster_ids: list[str], network_ids: list[str], risk: Risk | None
+    ) -> Document:
+        """The document placed in its near-duplicate clusters and networks by linking."""
+        return self.model_copy(
+            update={
+                "cluster_ids": sorted(cluster_ids),
+                "network_ids": sorted(network_ids),
+                "risk": risk if risk is not None else self.risk,
+            }
+        )
+
+    @property
+    def identifiers(self) -> list[str]:
+        """Contact values that link documents: phones, e-mails, handles (searchable)."""
+        kinds = {"phone", "email", "handle"}
+        return sorted({entity.value for entity in self.entities if entity.kind in kinds})
 
     def to_index(self) -> dict[str, Any]:
         """The JSON-ready record both backends store."""

@@ -195,7 +195,23 @@ class ElasticsearchIndex(IndexBackend):
             self._refresh()
         return len([document for document in changed if document.id not in rejected])
 
+    def _rewrite_latest(self, documents: list[Document]) -> None:
+        with _engine_errors(self._url):
+            rejected = rejected_documents(
+                self.writer.write(record_actions(self.names, self.mapping, documents))
+            )
+            self._refresh()
+        if rejected:
+            raise IndexBackendError(
+                f"Elasticsearch refused the update of {len(rejected)} documents; "
+                f"see the dead-letter file {self.writer.dead_letter}"
+            )
+
     # --- reading ------------------------------------------------------------------------
+
+    def latest(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        with _engine_errors(self._url):
+            return self._latest(set(doc_ids))
 
     def _latest(self, doc_ids: set[str]) -> dict[str, Document]:
         if not doc_ids:

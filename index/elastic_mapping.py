@@ -53,7 +53,6 @@ DOCUMENT_PROPERTIES: dict[str, Any] = {
     "fetched_at": {"type": "date"},
     "first_seen": {"type": "date"},
     "last_seen": {"type": "date"},
-    "cluster_ids": _KEYWORD,
     "indicators": {
         "type": "nested",
         "properties": {
@@ -102,7 +101,6 @@ def document_source(document: Document, record: Record | None = None) -> dict[st
         "fetched_at": document.fetched_at.isoformat(),
         "first_seen": document.first_seen.isoformat(),
         "last_seen": document.last_seen.isoformat(),
-        "cluster_ids": document.cluster_ids,
         "indicators": [_indicator(hit) for hit in document.indicators],
         "entities": [
             {"kind": str(e.kind), "value": e.value, "field": e.field} for e in document.entities
@@ -157,7 +155,8 @@ class Mapping:
         }
 
 
-MAPPING = Mapping(version=1)
+# v2: cluster, network, flag and identifier keywords (document schema_version 2).
+MAPPING = Mapping(version=2)
 KINDS = ("documents", "versions")
 
 

@@ -163,6 +163,12 @@ class EmbeddedIndex(IndexBackend):
             self._reindex(fulltext, changed)
         return len(changed)
 
+    def _rewrite_latest(self, documents: list[Document]) -> None:
+        store, fulltext = self._open()
+        with self._write_lock:
+            store.replace_latest(documents)
+            self._reindex(fulltext, documents)
+
     def rebuild_fulltext(self) -> int:
         """Re-create the full-text index from the SQLite records; returns documents indexed."""
         self._open()
@@ -186,8 +192,11 @@ class EmbeddedIndex(IndexBackend):
     # --- reading ------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> Document | None:
+        return self.latest([doc_id]).get(doc_id)
+
+    def latest(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         store, _ = self._open()
-        return store.latest([doc_id]).get(doc_id)
+        return store.latest(doc_ids)
 
     def versions(self, doc_id: str) -> list[Document]:
         store, _ = self._open()
@@ -213,6 +222,30 @@ class EmbeddedIndex(IndexBackend):
         hits = self._hits(store, ids, scores, parsed, query.sort)
         results = SearchResults(total=found.count or 0, page=query.page, size=query.size, hits=hits)
         return _with_aggregations(results, searcher, engine_query, query)
+
+    def export(self, query: SearchQuery, page_size: int = 500) -> Iterator[Document]:
+        """Walks the records in id order a page at a time and keeps the page's documents that
+        match, asking tantivy about those ids only: memory stays one page, whatever the size."""
+        store, fulltext = self._open()
+        assert self._translator is not None
+        parsed = parse_query_string(query.q)
+        unfiltered = parsed.is_empty and not parsed.must_not and _has_no_filters(query)
+        for page in store.iter_latest(page_size):
+            if unfiltered:
+                yield from page
+                continue
+            matching = self._matching_ids(fulltext, parsed, query, [d.id for d in page])
+            yield from (document for document in page if document.id in matching)
+
+    def _matching_ids(
+        self, fulltext: tantivy.Index, parsed: ParsedQuery, query: SearchQuery, ids: list[str]
+    ) -> set[str]:
+        assert self._translator is not None
+        restricted = query.model_copy(update={"ids": ids})
+        fulltext.reload()
+        searcher = fulltext.searcher()
+        found = searcher.search(self._translator.translate(parsed, restricted), limit=len(ids))
+        return {searcher.doc(address)[ID][0] for _, address in found.hits}
 
     def _hits(
         self,
@@ -286,6 +319,12 @@ def _with_aggregations(
     if query.histogram is not None:
         results.histogram, results.series = read_histogram(found, query.histogram)
     return results
+
+
+def _has_no_filters(query: SearchQuery) -> bool:
+    no_ranges = query.published_from is None and query.published_to is None
+    no_risk = query.risk_min is None and query.risk_max is None
+    return not query.keyword_filters() and no_ranges and no_risk
 
 
 def _page_arguments(query: SearchQuery) -> dict[str, object]:

@@ -20,8 +20,13 @@ from index.records import RecordStore
 Record = dict[str, Any]
 Upgrade = Callable[[Record], Record]
 
-# Version 1 is the first schema: nothing to upgrade yet. A v2 adds `1: _v1_to_v2`.
-UPGRADES: dict[int, Upgrade] = {}
+
+def _v1_to_v2(record: Record) -> Record:
+    """v2 added classifier scores, network ids and analysts' flags; v1 records had none."""
+    return {"classifier": None, "network_ids": [], "flags": [], **record}
+
+
+UPGRADES: dict[int, Upgrade] = {1: _v1_to_v2}
 
 _PAGE = 1000
 

@@ -40,7 +40,17 @@ from nlp.types import RiskLabel
 
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
-FACET_FIELDS = ("language", "country", "source_kind", "site", "indicator", "risk_label")
+FACET_FIELDS = (
+    "language",
+    "country",
+    "source_kind",
+    "site",
+    "indicator",
+    "risk_label",
+    "cluster",
+    "network",
+    "flag",
+)
 # Series per split field, the most frequent values first: a chart shows no more lines.
 MAX_SERIES = 20
 
@@ -100,6 +110,13 @@ class SearchQuery(BaseModel):
     indicator: list[str] = Field(default_factory=list)
     risk_label: list[RiskLabel] = Field(default_factory=list)
     status: list[Status] = Field(default_factory=list)
+    cluster: list[str] = Field(default_factory=list)
+    network: list[str] = Field(default_factory=list)
+    flag: list[str] = Field(default_factory=list)
+    # Documents naming any of these contact values (E.164 phone, e-mail, platform:handle).
+    identifier: list[str] = Field(default_factory=list)
+    # Only these document ids (alert rules run over a newly indexed batch).
+    ids: list[str] = Field(default_factory=list, max_length=MAX_RESULT_WINDOW)
     published_from: AwareDatetime | None = None
     published_to: AwareDatetime | None = None
     risk_min: float | None = Field(default=None, ge=0.0, le=1.0)
@@ -135,6 +152,11 @@ class SearchQuery(BaseModel):
             "indicator": self.indicator,
             "risk_label": [str(label) for label in self.risk_label],
             "status": [str(status) for status in self.status],
+            "cluster": self.cluster,
+            "network": self.network,
+            "flag": self.flag,
+            "identifier": self.identifier,
+            "id": self.ids,
         }
         return {name: list(chosen) for name, chosen in values.items() if chosen}
 

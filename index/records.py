@@ -168,6 +168,12 @@ class RecordStore:
             ),
         )
 
+    def replace_latest(self, documents: Iterable[Document]) -> None:
+        """Rewrite latest versions in place (flags, links): same version number, no history."""
+        with self._db() as conn, conn:
+            for document in documents:
+                self._write_one(conn, document)
+
     def take_down(self, doc_ids: Iterable[str], at: datetime) -> list[Document]:
         """Mark active documents taken down at `at`; returns the documents that changed."""
         changed = [

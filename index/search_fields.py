@@ -7,7 +7,8 @@ folded terms with a plain whitespace tokenizer (tantivy's "whitespace", Elastics
     stem, exact     title + text + attribute values; `exact` keeps every word, for phrases
     title_stem,     the title again, so a title match can be boosted over a body match
     title_exact
-    keywords        facet fields (FACET_FIELDS) and status; values a document lacks are left out
+    keywords        facet fields (FACET_FIELDS), status and contact identifiers; values a
+                    document lacks are left out
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from index.queries import FACET_FIELDS
 from nlp.search_text import index_terms
 
 STATUS = "status"
-KEYWORD_FIELDS = (*FACET_FIELDS, STATUS)
+IDENTIFIER = "identifier"
+KEYWORD_FIELDS = (*FACET_FIELDS, STATUS, IDENTIFIER)
 # (exact, stem) of one word; a stop word has no stem.
 Term = tuple[str, str | None]
 # A token that no query word can be (query words are \w+), put between title, text and each
@@ -63,9 +65,13 @@ def keyword_values(document: Document) -> dict[str, list[str]]:
             "indicator": document.indicator_ids,
             "risk_label": [str(document.risk_label)],
             STATUS: [str(document.status)],
+            "cluster": document.cluster_ids,
+            "network": document.network_ids,
+            "flag": document.flags,
+            IDENTIFIER: document.identifiers,
         }
     )
-    return values
+    return {name: chosen for name, chosen in values.items() if chosen}
 
 
 def _sections(document: Document, title: list[Term]) -> list[list[Term]]:

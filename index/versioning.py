@@ -33,9 +33,27 @@ class Revision:
         return self.change != Change.UNCHANGED
 
 
-_ANNOTATION_FIELDS = ("language", "language_confidence", "entities", "indicators", "risk")
+_ANNOTATION_FIELDS = (
+    "language",
+    "language_confidence",
+    "entities",
+    "indicators",
+    "classifier",
+    "risk",
+    "cluster_ids",
+    "network_ids",
+)
 # Fields the full-text index holds besides the content itself.
-_SEARCHABLE_FIELDS = ("language", "indicators", "risk", "status")
+_SEARCHABLE_FIELDS = (
+    "language",
+    "entities",
+    "indicators",
+    "risk",
+    "status",
+    "cluster_ids",
+    "network_ids",
+    "flags",
+)
 
 
 def revise(stored: Document | None, incoming: Document) -> Revision:
@@ -50,6 +68,8 @@ def revise(stored: Document | None, incoming: Document) -> Revision:
             update={
                 "version": stored.version + 1,
                 "first_seen": stored.first_seen,
+                # Flags are the analysts' judgement of the ad: a new wording keeps them.
+                "flags": stored.flags,
                 "status": Status.ACTIVE,
                 "taken_down_at": None,
             }

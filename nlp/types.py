@@ -42,11 +42,16 @@ class EntityKind(StrEnum):
 
 
 class Entity(_Span):
-    """Something named in the text; `value` is its normalised form (E.164, lower-cased e-mail)."""
+    """Something named in the text; `value` is its normalised form (E.164, lower-cased e-mail).
+
+    A place resolved with the gazetteer also carries its ISO country code and admin area.
+    """
 
     kind: EntityKind
     text: str
     value: str
+    country: str | None = None
+    admin_area: str | None = None
 
 
 class Strength(StrEnum):
@@ -72,6 +77,23 @@ class RiskLabel(StrEnum):
     HIGH = "high"
 
 
+class ContributionSource(StrEnum):
+    INDICATOR = "indicator"
+    CLASSIFIER = "classifier"
+    NETWORK = "network"
+
+
+class RiskContribution(BaseModel):
+    """One reason behind a risk score and how much of the score it accounts for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: ContributionSource
+    name: str
+    weight: float = Field(ge=0.0, le=1.0)
+    detail: str = ""
+
+
 class Risk(BaseModel):
     """A combined score in [0, 1], its band, and the reasons an analyst can read."""
 
@@ -80,6 +102,27 @@ class Risk(BaseModel):
     score: float = Field(ge=0.0, le=1.0)
     label: RiskLabel
     explanation: list[str] = Field(default_factory=list)
+    contributions: list[RiskContribution] = Field(default_factory=list)
+
+
+class ClassifierScores(BaseModel):
+    """Calibrated probabilities of the risk model, one per label, and the model that gave them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    probabilities: dict[str, float]
+
+
+class NetworkEvidence(BaseModel):
+    """What linking knows about a document's near-duplicates and shared contacts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cluster_size: int = Field(default=1, ge=1)
+    network_size: int = Field(default=1, ge=1)
+    countries: int = Field(default=0, ge=0)
+    sites: int = Field(default=0, ge=0)
 
 
 class TextInput(BaseModel):
@@ -100,4 +143,5 @@ class Annotations(BaseModel):
     language_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     entities: list[Entity] = Field(default_factory=list)
     indicators: list[IndicatorHit] = Field(default_factory=list)
+    classifier: ClassifierScores | None = None
     risk: Risk = Field(default_factory=lambda: Risk(score=0.0, label=RiskLabel.NONE))

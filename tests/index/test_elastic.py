@@ -47,7 +47,7 @@ def test_setup_puts_versioned_indices_behind_aliases(url: str, tmp_path: Path):
     with fresh_index(url, tmp_path) as index:
         index.setup()  # a second call changes nothing
         aliases = index.client.indices.get_alias(name=index.names.alias("documents")).body
-        assert list(aliases) == [index.names.index("documents", 1)]
+        assert list(aliases) == [index.names.index("documents", MAPPING.version)]
         mapping = index.client.indices.get_mapping(index=index.names.alias("documents")).body
         properties = next(iter(mapping.values()))["mappings"]["properties"]
         assert properties["indicators"]["type"] == "nested"
@@ -55,15 +55,15 @@ def test_setup_puts_versioned_indices_behind_aliases(url: str, tmp_path: Path):
         assert properties["exact"]["analyzer"] == "whitespace"
 
 
-def _v2_source(document: Document, record: dict[str, Any]) -> dict[str, Any]:
+def _next_source(document: Document, record: dict[str, Any]) -> dict[str, Any]:
     return {**document_source(document, record), "author": document.author or "unknown"}
 
 
-V2 = replace(
+NEXT = replace(
     MAPPING,
-    version=2,
+    version=MAPPING.version + 1,
     document_properties={**DOCUMENT_PROPERTIES, "author": {"type": "keyword"}},
-    to_document_source=_v2_source,
+    to_document_source=_next_source,
 )
 
 
@@ -87,7 +87,7 @@ def test_migrate_while_searching_loses_nothing(url: str, tmp_path: Path):
         searcher = threading.Thread(target=search_until_stopped)
         searcher.start()
         try:
-            copied = index.migrate(V2)
+            copied = index.migrate(NEXT)
         finally:
             stop.set()
             searcher.join()
@@ -97,13 +97,15 @@ def test_migrate_while_searching_loses_nothing(url: str, tmp_path: Path):
         assert index.count() == 600
         assert [v.version for v in index.versions(documents[0].id)] == [1, 2]
         aliased = index.client.indices.get_alias(name=index.names.alias("documents")).body
-        assert list(aliased) == [index.names.index("documents", 2)]
-        assert not index.client.indices.exists(index=index.names.index("documents", 1))
+        assert list(aliased) == [index.names.index("documents", NEXT.version)]
+        assert not index.client.indices.exists(
+            index=index.names.index("documents", MAPPING.version)
+        )
         by_author = index.client.count(
             index=index.names.alias("documents"), query={"term": {"author": "unknown"}}
         )
         assert by_author["count"] == 600
-        # A track4tip that still writes mapping v1 refuses the migrated indices.
+        # A track4tip that still writes the older mapping refuses the migrated indices.
         old = ElasticsearchIndex(index.client, prefix=index.names.prefix)
         with pytest.raises(IndexBackendError, match="track4tip migrate"):
             old.setup()

@@ -18,6 +18,7 @@ from index.errors import (
     IndexUnavailable,
     SchemaVersionMismatch,
 )
+from index.migrations import UPGRADES
 from index.queries import SearchQuery
 from tests.factories import make_document
 from tests.index.conftest import corpus
@@ -116,11 +117,35 @@ def _rewrite_as_v0(directory: Path) -> None:
 
 def test_migrate_chains_registered_upgrades(directory: Path):
     _rewrite_as_v0(directory)
-    assert migrate(directory, upgrades={0: _site_into_source}) == 6
+    assert migrate(directory, upgrades={**UPGRADES, 0: _site_into_source}) == 6
     with EmbeddedIndex(directory) as index:
         results = index.search(SearchQuery(site=["empleos.example.pe"]))
         assert results.total == 2
         assert {hit.document.source.site for hit in results.hits} == {"empleos.example.pe"}
+
+
+def test_migrate_upgrades_schema_1_records_without_flags_or_networks(directory: Path):
+    import json
+
+    for doc_id, version, record in sql(directory, "SELECT id, version, record FROM versions"):
+        v1 = json.loads(record)
+        for added in ("classifier", "network_ids", "flags"):
+            v1.pop(added)
+        v1["schema_version"] = 1
+        sql(
+            directory,
+            "UPDATE versions SET record = ? WHERE id = ? AND version = ?",
+            json.dumps(v1),
+            doc_id,
+            version,
+        )
+    stamp(directory, 1)
+    assert migrate(directory) == 6
+    with EmbeddedIndex(directory) as index:
+        results = index.search(SearchQuery(q="nurses"))
+        assert results.total == 1
+        assert results.hits[0].document.flags == []
+        assert results.hits[0].document.network_ids == []
 
 
 def test_migrate_without_an_upgrade_step_changes_nothing(directory: Path):
@@ -133,9 +158,9 @@ def test_migrate_without_an_upgrade_step_changes_nothing(directory: Path):
 def test_an_upgrade_that_breaks_records_stops_before_writing(directory: Path):
     _rewrite_as_v0(directory)
     with pytest.raises(DocumentFormatError, match="not valid"):
-        migrate(directory, upgrades={0: lambda record: {**record, "url": None}})
+        migrate(directory, upgrades={**UPGRADES, 0: lambda record: {**record, "url": None}})
     assert sql(directory, "SELECT value FROM meta") == [("0",)]
-    assert migrate(directory, upgrades={0: _site_into_source}) == 6
+    assert migrate(directory, upgrades={**UPGRADES, 0: _site_into_source}) == 6
 
 
 def test_migrate_refuses_a_newer_index(directory: Path):
