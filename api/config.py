@@ -1,4 +1,5 @@
-"""Settings of the API process: where it listens, who may call it from a browser, its title.
+"""Settings of the API process: where it listens, who may call it from a browser, its title,
+where the console keeps its state and how its logins work.
 
 Built where the process starts (the CLI's `serve` command) and passed to `create_app()`; nothing
 here reads the environment at import time. A `.env` file is read only when the caller passes
@@ -8,9 +9,10 @@ here reads the environment at import time. A `.env` file is read only when the c
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -22,6 +24,77 @@ class ApiSettings(BaseSettings):
     # NoDecode: the environment may give a JSON list or a plain "https://a.org,https://b.org".
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     title: str = Field(default="track4tip", min_length=1)
+    database_path: Path | None = Field(
+        default=None,
+        description="The console's SQLite file (users, keys, audit, flags ...); unset: "
+        "<index data dir>/console.sqlite3, resolved by the CLI.",
+    )
+    evidence_dir: Path | None = Field(
+        default=None,
+        description="The crawler's WARC folder, where screenshots are; unset: "
+        "<data dir>/warc, resolved by the CLI.",
+    )
+    linking_path: Path | None = Field(
+        default=None,
+        description="The linking store (near-duplicate clusters, networks) the console reads; "
+        "unset: <index data dir>/linking.sqlite3, resolved by the CLI.",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs console session cookies; unset: a random key per "
+        "process, so logins end when the server restarts.",
+    )
+    session_lifetime: int = Field(
+        default=8 * 3600, ge=60, description="Seconds a console login lasts."
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
+    )
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted; larger ones get 413.",
+    )
+    # --- reports, alerts and exports (api/reports.py, api/alert_delivery.py, api/exports.py)
+    console_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Address of the console, for links in alert e-mails and webhooks.",
+    )
+    pseudonymisation_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC-SHA256 hashes that replace phones, e-mails and handles "
+        "in research exports (16+ characters; keep it: the same key gives the same hashes). "
+        "Required for exports; `track4tip demo` sets one.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for alert e-mails; unset: e-mails wait, failed."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade SMTP with STARTTLS.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if it needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="track4tip@localhost", description="Sender address of alert e-mails."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Default key of the X-Track4tip-Signature HMAC-SHA256 of webhook "
+        "bodies (a rule may set its own); unset: webhooks without a secret fail.",
+    )
+    delivery_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds an SMTP or webhook delivery may take."
+    )
+    alert_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Attempts of a delivery before it is marked failed."
+    )
+    alert_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Wait before the first retry of a failed delivery; it doubles each time.",
+    )
+    alert_retry_max_seconds: float = Field(
+        default=3600.0, ge=0, description="Longest wait between two delivery attempts."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

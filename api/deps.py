@@ -1,39 +1,43 @@
 """Dependencies shared by the routes, as `Annotated` aliases (FastAPI "Bigger Applications").
 
 - `IndexDep`: the backend `create_app()` was given.
-- `SearchQueryDep`: a validated `SearchQuery` built from query parameters (`histogram=week`,
-  `histogram_field` and repeated `histogram_split` ask for a date histogram). Every refusal is
-  a 422 in FastAPI's usual shape whose `loc` names the parameter, including the cross-field
-  checks of `SearchQuery` and a query string the parser refuses.
+- `SearchQueryDep`: a validated `SearchQuery` from query parameters, every refusal a 422
+  naming the parameter (api/search_params.py).
 - `DocumentDep`: the document named in the path, or a 404 — the check every document route
   would otherwise repeat.
+- `DatabaseDep`, `UsersDep`, `AuditDep`: the console's SQLite state and its stores.
+- `ReportsDep`, `ReportRendererDep`, `AlertsDep`: reports, their renderer, the alert engine
+  (its `rules`, `outbox` and `dispatcher`).
+- `CurrentUser`: the caller (API key or console session; 401 otherwise), with the CSRF check
+  on unsafe session requests (403). `require_permission(Permission.X)` — or, where a route
+  needs roles outside the matrix, `require_roles(*roles)` — is a dependency that also refuses
+  the wrong role (403); every non-public route uses one (api/permissions.py holds the matrix).
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
 
+from api import auth
+from api.alerts import AlertEngine
+from api.audit import AuditLog
+from api.database import ConsoleDatabase
+from api.flags import FlagStore
+from api.permissions import MATRIX, Permission
+from api.report_rendering import ReportRenderer
+from api.reports import ReportStore
+from api.saved_searches import SavedSearchStore
+
+# Re-exported: routes take every dependency from here (the code is in api/search_params.py).
+from api.search_params import SearchQueryDep as SearchQueryDep
+from api.search_params import query_from_params as query_from_params
+from api.search_params import search_query as search_query
+from api.users import Role, User, UserStore
 from index.base import IndexBackend
-from index.document import Document, SourceKind, Status
-from index.errors import InvalidQuery
-from index.queries import (
-    MAX_PAGE_SIZE,
-    DateField,
-    Histogram,
-    Interval,
-    SearchQuery,
-    Sort,
-    SplitField,
-    parse_query_string,
-)
-from nlp.types import RiskLabel
+from index.document import Document
 
 
 def get_index(request: Request) -> IndexBackend:
@@ -44,8 +48,131 @@ def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
+def get_database(request: Request) -> ConsoleDatabase:
+    return request.app.state.database
+
+
+def get_users(request: Request) -> UserStore:
+    return request.app.state.users
+
+
+def get_audit(request: Request) -> AuditLog:
+    return request.app.state.audit
+
+
+def get_flags(request: Request) -> FlagStore:
+    return request.app.state.flags
+
+
+def get_saved_searches(request: Request) -> SavedSearchStore:
+    return request.app.state.saved_searches
+
+
+def get_reports(request: Request) -> ReportStore:
+    return request.app.state.reports
+
+
+def get_report_renderer(request: Request) -> ReportRenderer:
+    return request.app.state.report_renderer
+
+
+def get_alerts(request: Request) -> AlertEngine:
+    return request.app.state.alerts
+
+
 IndexDep = Annotated[IndexBackend, Depends(get_index)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+DatabaseDep = Annotated[ConsoleDatabase, Depends(get_database)]
+UsersDep = Annotated[UserStore, Depends(get_users)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+FlagsDep = Annotated[FlagStore, Depends(get_flags)]
+SavedSearchesDep = Annotated[SavedSearchStore, Depends(get_saved_searches)]
+ReportsDep = Annotated[ReportStore, Depends(get_reports)]
+ReportRendererDep = Annotated[ReportRenderer, Depends(get_report_renderer)]
+AlertsDep = Annotated[AlertEngine, Depends(get_alerts)]
+
+
+# --- the caller ---------------------------------------------------------------------------
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers=_CHALLENGE)
+
+
+def resolve_caller(request: Request, users: UsersDep) -> auth.Caller:
+    """The user behind the API key, else behind the session cookie; 401 when neither."""
+    key = auth.presented_key(request)
+    if key is not None:
+        user = users.user_for_key(key) if key else None
+        if user is None:
+            raise _unauthorised("invalid, revoked or disabled API key")
+        caller = auth.Caller(user, auth.Via.API_KEY)
+    else:
+        lifetime = request.app.state.settings.session_lifetime
+        user_id = auth.session_user_id(request, lifetime)
+        found = users.find(user_id) if user_id is not None else None
+        if found is None or found.disabled:
+            raise _unauthorised("log in, or send an API key (Authorization: Bearer <key>)")
+        caller = auth.Caller(found, auth.Via.SESSION)
+    request.state.user = caller.user
+    return caller
+
+
+async def current_user(
+    request: Request, caller: Annotated[auth.Caller, Depends(resolve_caller)]
+) -> User:
+    unsafe = caller.via is auth.Via.SESSION and request.method in auth.UNSAFE_METHODS
+    if unsafe and not await auth.csrf_ok(request):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"missing or wrong CSRF token (send the {auth.CSRF_HEADER} header "
+            f"or the {auth.CSRF_FIELD} form field)",
+        )
+    return caller.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency returning the caller if their role is one of `roles` (admins always)."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+    names = ", ".join(sorted(allowed))
+
+    async def caller_with_role(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"role {user.role} may not do this (needs: {names})"
+            )
+        return user
+
+    # Read by the test that walks every route and checks it refuses the other roles.
+    caller_with_role.allowed_roles = allowed  # type: ignore[attr-defined]
+    return Depends(caller_with_role)
+
+
+def require_permission(permission: Permission) -> Any:
+    """`require_roles` with the roles the matrix gives `permission`."""
+    return require_roles(*MATRIX[permission])
+
+
+# One alias per permission, so routes read as what they allow, and each check is one callable
+# (FastAPI then runs it once per request even when a route names it twice).
+AnyUserDep = Annotated[User, require_roles(*Role)]
+SearcherDep = Annotated[User, require_permission(Permission.SEARCH)]
+ReaderDep = Annotated[User, require_permission(Permission.READ)]
+FlaggerDep = Annotated[User, require_permission(Permission.FLAG)]
+SaverDep = Annotated[User, require_permission(Permission.SAVED_SEARCHES)]
+ReporterDep = Annotated[User, require_permission(Permission.REPORT)]
+AlertsUserDep = Annotated[User, require_permission(Permission.ALERTS)]
+TrendsUserDep = Annotated[User, require_permission(Permission.TRENDS)]
+ExporterDep = Annotated[User, require_permission(Permission.EXPORT)]
+RawExporterDep = Annotated[User, require_permission(Permission.EXPORT_RAW)]
+NetworksUserDep = Annotated[User, require_permission(Permission.NETWORKS)]
+UserAdminDep = Annotated[User, require_permission(Permission.MANAGE_USERS)]
+AuditorDep = Annotated[User, require_permission(Permission.AUDIT)]
 
 
 # --- the document in the path -------------------------------------------------------------
@@ -62,157 +189,3 @@ def existing_document(
 
 
 DocumentDep = Annotated[Document, Depends(existing_document)]
-
-
-# --- the search query ---------------------------------------------------------------------
-
-
-def _error(name: str, message: str, value: Any, kind: str = "value_error") -> dict[str, Any]:
-    return {"type": kind, "loc": ("query", name), "msg": message, "input": value}
-
-
-def _instant(name: str, value: str | None, end_of_day: bool) -> datetime | None:
-    """A date or an ISO 8601 datetime; naive means UTC. A bare date ending a range covers
-    that whole day, so `published_to=2024-03-01` includes ads published on March 1st."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        if len(text) == len("YYYY-MM-DD"):
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        message = "must be a date (2024-03-01) or an ISO 8601 datetime (2024-03-01T12:00:00Z)"
-        raise RequestValidationError([_error(name, message, value, "datetime_parsing")]) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _parameter_named(message: str) -> str | None:
-    """The parameter a cross-field message of `SearchQuery` is about: the first one it names
-    ("risk_min must not be greater than risk_max" -> risk_min)."""
-    for word in re.findall(r"[a-z_]+", message.removeprefix("Value error, ")):
-        if word in SearchQuery.model_fields:
-            return word
-    return None
-
-
-def _query_errors(error: ValidationError) -> list[dict[str, Any]]:
-    """Pydantic's errors with `loc` rooted at "query"; a cross-field error gets the parameter
-    its message names, so a client can point at the box to fix."""
-    errors = []
-    for item in error.errors(include_url=False, include_context=False):
-        if item["loc"]:
-            errors.append({**item, "loc": ("query", *item["loc"])})
-            continue
-        name = _parameter_named(item["msg"])
-        loc = ("query", name) if name else ("query",)
-        errors.append({"type": item["type"], "loc": loc, "msg": item["msg"], "input": None})
-    return errors
-
-
-def _check_query_string(q: str) -> None:
-    try:
-        parse_query_string(q)
-    except InvalidQuery as refused:
-        raise RequestValidationError([_error("q", str(refused), q, "invalid_query")]) from None
-
-
-def _histogram(
-    interval: Interval | None, field: DateField | None, split: list[SplitField]
-) -> Histogram | None:
-    if interval is not None:
-        return Histogram(interval=interval, field=field or DateField.PUBLISHED, split_by=split)
-    stray = [
-        name for name, given in (("histogram_field", field), ("histogram_split", split)) if given
-    ]
-    if stray:
-        message = "needs histogram=day, week or month"
-        raise RequestValidationError([_error(name, message, None) for name in stray])
-    return None
-
-
-QueryText = Annotated[
-    str,
-    Query(
-        max_length=1000,
-        description='Words (all required), "a phrase", word OR word, -excluded.',
-        examples=['pasaporte "damas de compañía" -cocina'],
-    ),
-]
-Values = Annotated[list[str] | None, Query(description="Repeat to allow several values.")]
-Kinds = Annotated[list[SourceKind] | None, Query(description="Source kinds; repeatable.")]
-Labels = Annotated[list[RiskLabel] | None, Query(description="Risk labels; repeatable.")]
-Statuses = Annotated[list[Status] | None, Query(description="active or taken_down.")]
-Instant = Annotated[
-    str | None,
-    Query(
-        description="A date or ISO 8601 datetime; naive times are UTC.",
-        examples=["2024-03-01", "2024-03-01T12:00:00Z"],
-    ),
-]
-RiskBound = Annotated[float | None, Query(ge=0.0, le=1.0, description="Risk score bound.")]
-HistogramInterval = Annotated[
-    Interval | None,
-    Query(description="Count the matches per day, week (from Monday) or month, in UTC."),
-]
-HistogramField = Annotated[
-    DateField | None,
-    Query(description="The date the histogram counts (default: published); needs histogram."),
-]
-HistogramSplit = Annotated[
-    list[SplitField] | None,
-    Query(description="Also one series per indicator, country or site; repeatable."),
-]
-Page = Annotated[int, Query(ge=1, description="1-based page number.")]
-Size = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")]
-
-
-def search_query(
-    q: QueryText = "",
-    language: Values = None,
-    country: Values = None,
-    source_kind: Kinds = None,
-    site: Values = None,
-    indicator: Values = None,
-    risk_label: Labels = None,
-    status: Statuses = None,
-    published_from: Instant = None,
-    published_to: Instant = None,
-    risk_min: RiskBound = None,
-    risk_max: RiskBound = None,
-    sort: Annotated[Sort, Query(description="Order of the hits.")] = Sort.RELEVANCE,
-    page: Page = 1,
-    size: Size = 20,
-    facets: Annotated[bool, Query(description="Count facet values.")] = True,
-    histogram: HistogramInterval = None,
-    histogram_field: HistogramField = None,
-    histogram_split: HistogramSplit = None,
-) -> SearchQuery:
-    _check_query_string(q)
-    trend = _histogram(histogram, histogram_field, histogram_split or [])
-    try:
-        return SearchQuery(
-            q=q,
-            language=language or [],
-            country=country or [],
-            source_kind=source_kind or [],
-            site=site or [],
-            indicator=indicator or [],
-            risk_label=risk_label or [],
-            status=status or [],
-            published_from=_instant("published_from", published_from, end_of_day=False),
-            published_to=_instant("published_to", published_to, end_of_day=True),
-            risk_min=risk_min,
-            risk_max=risk_max,
-            sort=sort,
-            page=page,
-            size=size,
-            facets=facets,
-            histogram=trend,
-        )
-    except ValidationError as error:
-        raise RequestValidationError(_query_errors(error)) from None
-
-
-SearchQueryDep = Annotated[SearchQuery, Depends(search_query)]

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.evidence import screenshot_url
 from index.document import Document, SourceKind, Status
 from index.queries import FacetBucket, HistogramBucket, Hit, SearchResults
 from nlp.types import EntityKind, RiskLabel, Strength
@@ -47,8 +48,25 @@ class RiskSummaryOut(BaseModel):
     label: RiskLabel
 
 
+class RiskContributionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    source: str = Field(description="indicator, classifier or network.")
+    name: str
+    weight: float = Field(description="The share of the score this reason accounts for.")
+    detail: str
+
+
 class RiskOut(RiskSummaryOut):
     explanation: list[str]
+    contributions: list[RiskContributionOut] = Field(default_factory=list)
+
+
+class ClassifierOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    model: str
+    probabilities: dict[str, float] = Field(description="Calibrated, per label.")
 
 
 class HitOut(BaseModel):
@@ -64,6 +82,7 @@ class HitOut(BaseModel):
     status: Status
     risk: RiskSummaryOut | None
     indicators: list[str] = Field(description="Ids of the indicators found, sorted.")
+    flags: list[str] = Field(default_factory=list, description="Current flag categories.")
     highlights: dict[str, list[str]] = Field(
         description="Per field, HTML fragments: text is escaped, matches are wrapped in <mark>."
     )
@@ -82,6 +101,7 @@ class HitOut(BaseModel):
             status=document.status,
             risk=RiskSummaryOut.model_validate(document.risk) if document.risk else None,
             indicators=document.indicator_ids,
+            flags=list(document.flags),
             highlights=hit.highlights,
         )
 
@@ -167,6 +187,9 @@ class CaptureOut(BaseModel):
     warc_file: str | None
     record_id: str | None
     screenshot: str | None
+    screenshot_url: str | None = Field(
+        default=None, description="Where the API serves the screenshot (a PNG), if any."
+    )
 
 
 class EntityOut(BaseModel):
@@ -244,12 +267,23 @@ class DocumentOut(_ContentOut):
     entities: list[EntityOut]
     indicators: list[IndicatorHitOut]
     risk: RiskOut | None
-    cluster_ids: list[str]
+    classifier: ClassifierOut | None = None
+    cluster_ids: list[str] = Field(description="Near-duplicate clusters.")
+    network_ids: list[str] = Field(
+        default_factory=list, description="Networks of ads sharing phones, e-mails, handles."
+    )
+    flags: list[str] = Field(default_factory=list, description="Current flag categories.")
 
     @classmethod
     def from_document(cls, document: Document, versions: int) -> DocumentOut:
+        content = cls.content_fields(document)
+        if document.capture is not None and content["capture"] is not None:
+            capture = content["capture"]
+            assert isinstance(capture, CaptureOut)
+            url = screenshot_url(document.id, document.capture)
+            content["capture"] = capture.model_copy(update={"screenshot_url": url})
         return cls(
-            **cls.content_fields(document),
+            **content,
             id=document.id,
             versions=versions,
             source=SourceOut.model_validate(document.source),
@@ -264,6 +298,11 @@ class DocumentOut(_ContentOut):
             indicators=[IndicatorHitOut.model_validate(hit) for hit in document.indicators],
             risk=RiskOut.model_validate(document.risk) if document.risk else None,
             cluster_ids=list(document.cluster_ids),
+            classifier=ClassifierOut.model_validate(document.classifier)
+            if document.classifier
+            else None,
+            network_ids=list(document.network_ids),
+            flags=list(document.flags),
         )
 
 

@@ -94,3 +94,25 @@ def pagination(params: QueryParams, query: SearchQuery, total: int) -> Paginatio
         previous_url=page_url(query.page - 1) if query.page > 1 else None,
         next_url=page_url(query.page + 1) if query.page < pages else None,
     )
+
+
+def search_url(query: SearchQuery) -> str:
+    """The search page showing `query` (a saved search's "run" link)."""
+    params: Params = [("q", query.q)] if query.q else []
+    for name, values in query.keyword_filters().items():
+        if name != "id":
+            params.extend((name, value) for value in values)
+    for name in ("published_from", "published_to"):
+        moment = getattr(query, name)
+        if moment is not None:
+            params.append((name, moment.isoformat()))
+    for name in ("risk_min", "risk_max"):
+        if getattr(query, name) is not None:
+            params.append((name, str(getattr(query, name))))
+    defaults = SearchQuery()
+    params.extend(
+        (name, str(getattr(query, name)))
+        for name in ("sort", "size")
+        if getattr(query, name) != getattr(defaults, name)
+    )
+    return _url(params)

@@ -230,11 +230,15 @@ class EmbeddedIndex(IndexBackend):
         assert self._translator is not None
         parsed = parse_query_string(query.q)
         unfiltered = parsed.is_empty and not parsed.must_not and _has_no_filters(query)
+        chosen = set(query.ids)
         for page in store.iter_latest(page_size):
             if unfiltered:
                 yield from page
                 continue
-            matching = self._matching_ids(fulltext, parsed, query, [d.id for d in page])
+            wanted = [d.id for d in page if not query.ids or d.id in chosen]
+            if not wanted:
+                continue
+            matching = self._matching_ids(fulltext, parsed, query, wanted)
             yield from (document for document in page if document.id in matching)
 
     def _matching_ids(

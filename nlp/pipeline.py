@@ -1,65 +1,156 @@
-"""Analysis of a batch of inputs: language, contact entities, indicator hits and risk.
+"""Analysis of a batch of inputs: language, entities, indicator hits, classifier and risk.
 
-`Analyzer` is built once where a process starts (from `NlpSettings`) and reused for every
-batch: it loads the taxonomy when built, and langdetect's profiles on first use.
+`Analyzer` is built once where a process starts (`Analyzer.from_settings`) and reused for
+every batch. A batch is analysed in passes that each run once per document: language
+identification; one spaCy parse per field (grouped by language, through `nlp.pipe`), shared by
+the indicator matchers and the entity recognisers; one encoder pass per document for the risk
+classifier; then the combined risk score.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc
 
 from nlp.config import NlpSettings
 from nlp.entities import extract_entities
 from nlp.indicators import Taxonomy, load_taxonomy
 from nlp.langid import LanguageIdentifier
 from nlp.risk import assess
-from nlp.types import Annotations, IndicatorHit, TextInput
+from nlp.types import Annotations, ClassifierScores, IndicatorHit, TextInput
+
+if TYPE_CHECKING:  # torch and transformers load only when a classifier is used
+    from nlp.classifier import RiskClassifier
 
 # The fields that say what an ad is about; contact or price fields would only add noise.
 LANGUAGE_FIELDS = ("title", "text")
+
+logger = logging.getLogger(__name__)
 
 
 class Analyzer:
     """Annotates `TextInput`s; every span refers to the named field of the input."""
 
-    def __init__(self, settings: NlpSettings, taxonomy: Taxonomy | None = None) -> None:
+    def __init__(
+        self,
+        settings: NlpSettings,
+        taxonomy: Taxonomy | None = None,
+        classifier: RiskClassifier | None = None,
+    ) -> None:
         self.settings = settings
         self.taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
+        self.classifier = classifier
         self._languages = LanguageIdentifier(
             seed=settings.seed,
             min_confidence=settings.language_min_confidence,
             min_letters=settings.language_min_letters,
             languages=settings.languages,
+            backend=settings.language_backend,
+            papiamento_min_confidence=settings.papiamento_min_confidence,
         )
+
+    @classmethod
+    def from_settings(cls, settings: NlpSettings) -> Analyzer:
+        """The analyser with the risk classifier of `settings.risk_model` when it is built."""
+        return cls(settings, classifier=load_risk_classifier(settings))
 
     def annotate(self, inputs: Sequence[TextInput]) -> list[Annotations]:
         """One `Annotations` per input, in the same order."""
-        return [self.annotate_one(item) for item in inputs]
+        languages = [self.identify_language(item) for item in inputs]
+        parsed = self._parse(inputs, [language for language, _ in languages])
+        scores = self._classify(inputs)
+        return [
+            self._annotations(item, language, confidence, docs, classifier)
+            for item, (language, confidence), docs, classifier in zip(
+                inputs, languages, parsed, scores, strict=True
+            )
+        ]
 
     def annotate_one(self, item: TextInput) -> Annotations:
-        language, confidence = self.identify_language(item)
-        hits = self._indicator_hits(item, language)
-        return Annotations(
-            language=language,
-            language_confidence=confidence,
-            entities=extract_entities(item.fields, item.country),
-            indicators=hits,
-            risk=assess(hits, self._indicator_name),
-        )
+        return self.annotate([item])[0]
 
     def identify_language(self, item: TextInput) -> tuple[str, float]:
         """Language of the title and text read together (a title alone is often too short)."""
-        parts = [item.fields[name] for name in LANGUAGE_FIELDS if item.fields.get(name)]
-        return self._languages.identify("\n".join(parts))
+        return self._languages.identify(_language_text(item))
 
-    def _indicator_hits(self, item: TextInput, language: str) -> list[IndicatorHit]:
+    def _annotations(
+        self,
+        item: TextInput,
+        language: str,
+        confidence: float,
+        docs: Mapping[str, Doc],
+        classifier: ClassifierScores | None,
+    ) -> Annotations:
+        hits = self._indicator_hits(docs, language)
+        # Rule-only languages' Docs carry no entities: the recognisers read their text instead.
+        trained = dict(docs) if self.taxonomy.pipelines.has_trained_pipeline(language) else {}
+        return Annotations(
+            language=language,
+            language_confidence=confidence,
+            entities=extract_entities(item.fields, item.country, language, parsed=trained),
+            indicators=hits,
+            classifier=classifier,
+            risk=assess(hits, self._indicator_name, classifier),
+        )
+
+    def _parse(self, inputs: Sequence[TextInput], languages: list[str]) -> list[dict[str, Doc]]:
+        """Each input's fields parsed once, every field of one language in one `nlp.pipe`."""
+        parsed: list[dict[str, Doc]] = [{} for _ in inputs]
+        for language in dict.fromkeys(languages):
+            places = [
+                (position, field, text)
+                for position, item in enumerate(inputs)
+                if languages[position] == language
+                for field, text in item.fields.items()
+                if text
+            ]
+            # A 1 MB page would take minutes in a trained pipeline; ads and articles fit well
+            # within the cap, and spans in the parsed prefix are spans in the whole field.
+            cap = self.settings.max_parsed_chars
+            docs = self.taxonomy.pipelines.parse([text[:cap] for _, _, text in places], language)
+            for (position, field, _), doc in zip(places, docs, strict=True):
+                parsed[position][field] = doc
+        return parsed
+
+    def _classify(self, inputs: Sequence[TextInput]) -> list[ClassifierScores | None]:
+        if self.classifier is None:
+            return [None] * len(inputs)
+        return list(self.classifier.predict([_language_text(item) for item in inputs]))
+
+    def _indicator_hits(self, docs: Mapping[str, Doc], language: str) -> list[IndicatorHit]:
         return [
             hit
-            for field, text in item.fields.items()
-            for hit in self.taxonomy.find(
-                text, language, field, all_languages=self.settings.match_all_languages
+            for field, doc in docs.items()
+            for hit in self.taxonomy.find_in_doc(
+                doc, language, field, all_languages=self.settings.match_all_languages
             )
         ]
 
     def _indicator_name(self, indicator_id: str) -> str:
         return self.taxonomy.indicator(indicator_id).name(self.settings.explanation_language)
+
+
+def load_risk_classifier(settings: NlpSettings) -> RiskClassifier | None:
+    """The classifier at `settings.risk_model` with its encoder, or None when it is not built
+    (analysis then rests on the indicators alone, and says so in the log)."""
+    path = settings.risk_model
+    if path is None:
+        return None
+    if not (path / "config.json").exists():
+        logger.warning(
+            "no risk model at %s: risk rests on indicators alone; build it with "
+            "`track4tip model train`",
+            path,
+        )
+        return None
+    from nlp.classifier import RiskClassifier
+    from nlp.encoder import Encoder
+
+    return RiskClassifier.load(path, Encoder.load(settings))
+
+
+def _language_text(item: TextInput) -> str:
+    return "\n".join(item.fields[name] for name in LANGUAGE_FIELDS if item.fields.get(name))

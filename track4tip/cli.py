@@ -15,6 +15,8 @@ import typer
 from dotenv import load_dotenv
 from rich.console import Console
 
+from api.alerts import build_alert_engine
+from api.config import ApiSettings
 from crawlers.config import CrawlerSettings
 from crawlers.profiles import (
     DEMO_PROFILES,
@@ -31,6 +33,8 @@ from index.queries import SearchQuery, Sort
 from nlp.config import NlpSettings
 from nlp.pipeline import Analyzer
 from track4tip import views
+from track4tip.linking_step import LinkingStep
+from track4tip.model_commands import model_app
 from track4tip.pipeline import (
     AnalysisStage,
     IndexingStage,
@@ -39,6 +43,7 @@ from track4tip.pipeline import (
     follow,
     summarise,
 )
+from track4tip.users_commands import open_console_database, print_demo_users, users_app
 
 app = typer.Typer(
     name="track4tip",
@@ -87,12 +92,20 @@ def _crawl(
 
 
 def _analysis(data_dir: Path, totals: StageTotals) -> AnalysisStage:
-    return AnalysisStage(SpoolPaths.under(data_dir), Analyzer(NlpSettings()), totals)
+    analyser = Analyzer.from_settings(NlpSettings())
+    return AnalysisStage(SpoolPaths.under(data_dir), analyser, totals)
 
 
 def _indexing(data_dir: Path, totals: StageTotals) -> IndexingStage:
-    backend = open_index(IndexSettings(data_dir=data_dir))
-    return IndexingStage(SpoolPaths.under(data_dir), backend, totals)
+    index_settings = IndexSettings(data_dir=data_dir)
+    backend = open_index(index_settings)
+    # Alert rules run on every newly indexed batch (api/alerts.py).
+    database = open_console_database(ApiSettings(), index_settings)
+    alerts = build_alert_engine(ApiSettings(), backend, database)
+    linking = LinkingStep.open(data_dir, NlpSettings())
+    return IndexingStage(
+        SpoolPaths.under(data_dir), backend, totals, linking=linking, on_indexed=alerts.evaluate
+    )
 
 
 @app.command()
@@ -128,7 +141,7 @@ def index_command(batch_size: BatchOption = 256) -> None:
     Example: TRACK4TIP_DATA_DIR=/srv/track4tip track4tip index
     """
     indexing = _indexing(CrawlerSettings().data_dir, StageTotals())
-    with indexing.backend, views.stage_progress(console, "Indexing", indexing.pending()) as bar:
+    with indexing, views.stage_progress(console, "Indexing", indexing.pending()) as bar:
         indexing.run_pending(batch_size, bar)
     views.print_upsert_report(console, indexing.totals.indexed)
 
@@ -181,7 +194,7 @@ def run(
     """
     selected = _selected_profiles(profiles, source)
     indexing, _ = _run_all(CrawlerSettings(), selected, base_url, batch_size)
-    indexing.backend.close()
+    indexing.close()
 
 
 @app.command()
@@ -247,14 +260,19 @@ def demo(
     with DemoSite() as site:
         console.print(f"Demo web serving at {site.base_url}")
         indexing, report = _run_all(settings, load_profiles(DEMO_PROFILES), site.base_url, 64)
-    with indexing.backend:
+    with indexing:
         views.print_summary(console, report, summarise(indexing.backend))
     data_dir = settings.data_dir
+    print_demo_users(console, IndexSettings(data_dir=data_dir))
     if serve_after:
         from track4tip.serving import serve_api
 
         serve_api(
-            host=None, port=port, console=console, index_settings=IndexSettings(data_dir=data_dir)
+            host=None,
+            port=port,
+            console=console,
+            index_settings=IndexSettings(data_dir=data_dir),
+            demo=True,
         )
 
 
@@ -272,6 +290,8 @@ def migrate() -> None:
 
 capture_app = typer.Typer(help="Evidence kept by the crawler (WARC files, screenshots).")
 app.add_typer(capture_app, name="capture")
+app.add_typer(model_app, name="model")
+app.add_typer(users_app, name="users")
 
 
 @capture_app.command("verify")

@@ -9,15 +9,17 @@ crawl runs in a child process, so crawling is never blocked by analysis.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawlers.spool import SpoolReader, SpoolWriter
 from index.base import IndexBackend, UpsertReport
+from index.document import Document
 from index.queries import SearchQuery
 from nlp.pipeline import Analyzer
 from nlp.types import RiskLabel, TextInput
+from track4tip.linking_step import LinkingStep
 
 ANALYSER = "analyser"
 INDEXER = "indexer"
@@ -49,10 +51,27 @@ def analyse_batch(reader: SpoolReader, writer: SpoolWriter, analyser: Analyzer, 
     return batch.last_seq - start
 
 
-def index_batch(reader: SpoolReader, backend: IndexBackend, size: int) -> UpsertReport:
-    """Write the next batch of analysed documents to the index."""
+# Called with each batch once it is in the index: the alert rules (api/alerts.py).
+BatchHook = Callable[[Sequence[Document]], object]
+
+
+def index_batch(
+    reader: SpoolReader,
+    backend: IndexBackend,
+    size: int,
+    linking: LinkingStep | None = None,
+    on_indexed: BatchHook | None = None,
+) -> UpsertReport:
+    """Link the next batch of analysed documents, write it to the index, then hand it to
+    `on_indexed` before the cursor moves: a crash in between repeats all three (linking is
+    idempotent, upserts too, and alerts are sent once anyway)."""
     batch = reader.read_batch(size)
-    report = backend.upsert(batch.documents) if batch.documents else UpsertReport()
+    documents = batch.documents
+    if linking is not None:
+        documents = linking.link(documents, backend)
+    report = backend.upsert(documents) if documents else UpsertReport()
+    if on_indexed is not None and documents:
+        on_indexed(documents)
     reader.commit(batch.last_seq)
     return report
 
@@ -109,13 +128,34 @@ class AnalysisStage:
 class IndexingStage:
     """Writes what waits in the analysed spool to the index."""
 
-    def __init__(self, paths: SpoolPaths, backend: IndexBackend, totals: StageTotals) -> None:
+    def __init__(
+        self,
+        paths: SpoolPaths,
+        backend: IndexBackend,
+        totals: StageTotals,
+        linking: LinkingStep | None = None,
+        on_indexed: BatchHook | None = None,
+    ) -> None:
         self.paths = paths
         self.backend = backend
         self.totals = totals
+        self.linking = linking
+        self.on_indexed = on_indexed
 
     def pending(self) -> int:
         return _pending(self.paths.analysed, INDEXER)
+
+    def close(self) -> None:
+        """Close the linking state and the index the stage was given."""
+        if self.linking is not None:
+            self.linking.close()
+        self.backend.close()
+
+    def __enter__(self) -> IndexingStage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def run_pending(self, batch_size: int, progress: Progress | None = None) -> int:
         """Index until the analysed spool is drained; returns documents written."""
@@ -125,7 +165,9 @@ class IndexingStage:
         done = 0
         try:
             while reader.pending():
-                report = index_batch(reader, self.backend, batch_size)
+                report = index_batch(
+                    reader, self.backend, batch_size, self.linking, self.on_indexed
+                )
                 done += report.written
                 self.totals.indexed.add(report)
                 if progress:

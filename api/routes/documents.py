@@ -1,10 +1,13 @@
-"""`GET /api/documents/{id}` and its stored versions."""
+"""`GET /api/documents/{id}`, its stored versions, related documents and screenshot."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import FileResponse
 
-from api.deps import DocumentDep, IndexDep
+from api.deps import AuditDep, DocumentDep, IndexDep, ReaderDep
+from api.evidence import screenshot_file
+from api.related import RelatedOut, related_documents
 from api.schemas import DocumentOut, VersionOut, VersionsOut
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
@@ -13,8 +16,11 @@ _NOT_FOUND = {404: {"description": "No document has this id."}}
 
 
 @router.get("/{doc_id}", response_model=DocumentOut, summary="One document", responses=_NOT_FOUND)
-def read_document(document: DocumentDep, index: IndexDep) -> DocumentOut:
+def read_document(
+    user: ReaderDep, document: DocumentDep, index: IndexDep, audit: AuditDep
+) -> DocumentOut:
     """The latest version with its entities, indicator evidence, risk explanation and capture."""
+    audit.record(user, "view", document.id, {"via": "api"})
     return DocumentOut.from_document(document, versions=len(index.versions(document.id)))
 
 
@@ -24,7 +30,37 @@ def read_document(document: DocumentDep, index: IndexDep) -> DocumentOut:
     summary="Every stored version of a document",
     responses=_NOT_FOUND,
 )
-def read_versions(document: DocumentDep, index: IndexDep) -> VersionsOut:
+def read_versions(user: ReaderDep, document: DocumentDep, index: IndexDep) -> VersionsOut:
     """What the ad said each time it changed, oldest first."""
     versions = [VersionOut.from_document(version) for version in index.versions(document.id)]
     return VersionsOut(id=document.id, total=len(versions), versions=versions)
+
+
+@router.get(
+    "/{doc_id}/related",
+    response_model=RelatedOut,
+    summary="Documents sharing a phone, an e-mail or a near-duplicate cluster",
+    responses=_NOT_FOUND,
+)
+def read_related(user: ReaderDep, document: DocumentDep, index: IndexDep) -> RelatedOut:
+    """Per shared phone, e-mail and cluster: how many other documents share it, and the
+    riskiest ten of them."""
+    return related_documents(index, document)
+
+
+@router.get(
+    "/{doc_id}/screenshot",
+    response_class=FileResponse,
+    summary="The screenshot taken when the page was captured",
+    responses={
+        200: {"content": {"image/png": {}}},
+        404: {"description": "No such document, no screenshot, or it fails its digest."},
+    },
+)
+def read_screenshot(user: ReaderDep, document: DocumentDep, request: Request) -> FileResponse:
+    """The PNG, re-hashed first: one that no longer matches its SHA-256 is not served."""
+    folder = request.app.state.settings.evidence_dir
+    path = screenshot_file(folder, document.capture) if folder is not None else None
+    if path is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no screenshot of document {document.id!r}")
+    return FileResponse(path, media_type="image/png")

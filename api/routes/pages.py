@@ -14,8 +14,23 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from api import search_links
-from api.deps import DocumentDep, IndexDep, SearchQueryDep, TemplatesDep
+from api.audit import search_details
+from api.deps import (
+    AuditDep,
+    DocumentDep,
+    FlagsDep,
+    IndexDep,
+    ReaderDep,
+    SearcherDep,
+    SearchQueryDep,
+    TemplatesDep,
+)
+from api.errors import Unavailable
+from api.flags import FlagStore
+from api.permissions import Permission, allows
+from api.related import related_documents
 from api.schemas import DocumentOut, HitOut, SearchResponse
+from api.users import User
 from index.document import Document
 from index.queries import Sort
 from nlp.types import IndicatorHit
@@ -53,11 +68,27 @@ def _evidence(document: Document, hit: IndicatorHit) -> Evidence:
     return Evidence(hit=hit, before=before, span=text[hit.start : hit.end], after=after)
 
 
+def _flag_choices(flags: FlagStore, user: User) -> dict[str, object]:
+    """The categories the flag form offers; the page still shows when they cannot be read."""
+    if not allows(user.role, Permission.FLAG):
+        return {"categories": []}
+    try:
+        return {"categories": flags.categories}
+    except Unavailable as error:
+        return {"categories": [], "flag_error": str(error)}
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(
-    request: Request, query: SearchQueryDep, index: IndexDep, templates: TemplatesDep
+    request: Request,
+    user: SearcherDep,
+    query: SearchQueryDep,
+    index: IndexDep,
+    templates: TemplatesDep,
+    audit: AuditDep,
 ) -> HTMLResponse:
     results = index.search(query)
+    audit.record(user, "search", query.q, search_details(query, results.total))
     response = SearchResponse.from_results(results)
     params = request.query_params
     context = {
@@ -74,10 +105,23 @@ def search_page(
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(
-    request: Request, document: DocumentDep, index: IndexDep, templates: TemplatesDep
+    request: Request,
+    user: ReaderDep,
+    document: DocumentDep,
+    index: IndexDep,
+    templates: TemplatesDep,
+    audit: AuditDep,
+    flags: FlagsDep,
 ) -> HTMLResponse:
+    audit.record(user, "view", document.id, {"via": "console"})
+    versions = index.versions(document.id)
     context = {
-        "document": DocumentOut.from_document(document, len(index.versions(document.id))),
+        "document": DocumentOut.from_document(document, len(versions)),
+        "versions": versions,
         "evidence": [_evidence(document, hit) for hit in document.indicators],
+        "flags": flags.current(document.id),
+        "history": flags.history(document.id),
+        **_flag_choices(flags, user),
+        "related": related_documents(index, document),
     }
     return templates.TemplateResponse(request, "document.html", context)

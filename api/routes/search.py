@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import IndexDep, SearchQueryDep
+from api.audit import search_details
+from api.deps import AuditDep, IndexDep, SearcherDep, SearchQueryDep
 from api.schemas import SearchResponse
 
 router = APIRouter(prefix="/api/search", tags=["search"])
@@ -16,11 +17,15 @@ router = APIRouter(prefix="/api/search", tags=["search"])
     summary="Search documents",
     responses={422: {"description": "A parameter is invalid; `loc` names it."}},
 )
-def search(query: SearchQueryDep, index: IndexDep) -> SearchResponse:
+def search(
+    user: SearcherDep, query: SearchQueryDep, index: IndexDep, audit: AuditDep
+) -> SearchResponse:
     """Find documents matching the query string and every filter given.
 
     Filters of one parameter repeated are alternatives (`country=EC&country=PE`); different
     parameters must all hold. `total` and facet counts are exact. Highlights are HTML-safe:
     the text is escaped and matches are wrapped in `<mark>`.
     """
-    return SearchResponse.from_results(index.search(query))
+    results = index.search(query)
+    audit.record(user, "search", query.q, search_details(query, results.total))
+    return SearchResponse.from_results(results)

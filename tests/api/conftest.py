@@ -1,6 +1,10 @@
 """A real embedded index in a temporary directory, filled with a small known corpus, and a
 TestClient over the app built on it.
 
+Every route needs a role, so the clients call with an API key: `client` and `fresh_client` as
+an analyst (who may search and read); `accounts` holds a user and key of each role, made once
+per module in a console database of its own (scrypt makes users slow to create on purpose).
+
 The corpus is chosen so every total and facet count in the tests can be worked out by hand:
 
     key        kind         site              country lang risk  indicators              published
@@ -13,7 +17,9 @@ The corpus is chosen so every total and facet count in the tests can be worked o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,10 +27,58 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.config import ApiSettings
+from api.database import ConsoleDatabase
 from api.main import create_app
+from api.users import Role, User, UserStore
 from index.document import Document, SourceKind
 from index.embedded import EmbeddedIndex
 from tests.factories import make_document
+
+TEST_PASSWORD = "correct horse battery"
+HTML = {"accept": "text/html"}
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """One user of each role, with an API key; all share TEST_PASSWORD."""
+
+    database: ConsoleDatabase
+    users: dict[Role, User]
+    keys: dict[Role, str]
+
+    def headers(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+def make_accounts(database: ConsoleDatabase) -> Accounts:
+    store = UserStore(database)
+    users = {role: store.create(f"{role.value}-one", TEST_PASSWORD, role) for role in Role}
+    keys = {role: store.create_key(user.id, "tests")[1] for role, user in users.items()}
+    return Accounts(database=database, users=users, keys=keys)
+
+
+def form_token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, page
+    return match[1]
+
+
+def log_in(browser: TestClient, username: str, password: str = TEST_PASSWORD) -> str:
+    """Log in through the form; the CSRF token of the new session."""
+    token = form_token(browser.get("/login").text)
+    response = browser.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return form_token(browser.get("/", headers=HTML).text)
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Accounts:
+    database = ConsoleDatabase(tmp_path_factory.mktemp("console") / "console.sqlite3")
+    return make_accounts(database)
 
 
 def _day(year: int, month: int, day: int) -> datetime:
@@ -105,8 +159,9 @@ def index(tmp_path_factory: pytest.TempPathFactory, documents: dict[str, Documen
 
 
 @pytest.fixture(scope="module")
-def client(index: EmbeddedIndex) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(), index)) as test_client:
+def client(index: EmbeddedIndex, accounts: Accounts) -> Iterator[TestClient]:
+    app = create_app(ApiSettings(), index, accounts.database)
+    with TestClient(app, headers=accounts.headers(Role.ANALYST)) as test_client:
         yield test_client
 
 
@@ -120,6 +175,7 @@ def fresh_index(tmp_path: Path) -> Iterator[EmbeddedIndex]:
 
 
 @pytest.fixture
-def fresh_client(fresh_index: EmbeddedIndex) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(), fresh_index)) as test_client:
+def fresh_client(fresh_index: EmbeddedIndex, accounts: Accounts) -> Iterator[TestClient]:
+    app = create_app(ApiSettings(), fresh_index, accounts.database)
+    with TestClient(app, headers=accounts.headers(Role.ANALYST)) as test_client:
         yield test_client

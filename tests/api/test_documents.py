@@ -20,7 +20,12 @@ def test_document_view_has_every_field(client: TestClient, documents: dict[str, 
     assert body["title"] == expected.title and body["text"] == expected.text
     assert body["canonical_url"] == expected.canonical_url
     assert body["versions"] == 1 and body["version"] == 1
-    assert body["risk"] == {"score": 0.9, "label": "high", "explanation": ["score 0.90"]}
+    assert body["risk"] == {
+        "score": 0.9,
+        "label": "high",
+        "explanation": ["score 0.90"],
+        "contributions": [],
+    }
     assert body["source"] == {"kind": "classifieds", "site": "anuncios.example", "country": "EC"}
     evidence = {hit["indicator"]: hit for hit in body["indicators"]}
     body_photo = evidence["body_photo"]

@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 
 from api.config import ApiSettings
 from api.main import create_app
+from api.users import Role
 from index.embedded import EmbeddedIndex
+from tests.api.conftest import Accounts
 
 
 def test_healthz_reports_backend_and_document_count(client: TestClient) -> None:
@@ -17,9 +19,10 @@ def test_healthz_reports_backend_and_document_count(client: TestClient) -> None:
     assert response.json() == {"status": "ok", "backend": "embedded", "documents": 5}
 
 
-def test_healthz_is_503_when_the_index_is_missing(tmp_path: Path) -> None:
+def test_healthz_is_503_when_the_index_is_missing(tmp_path: Path, accounts: Accounts) -> None:
     never_set_up = EmbeddedIndex(tmp_path / "missing")
-    with TestClient(create_app(ApiSettings(), never_set_up)) as client:
+    app = create_app(ApiSettings(), never_set_up, accounts.database)
+    with TestClient(app, headers=accounts.headers(Role.ANALYST)) as client:
         response = client.get("/healthz")
         assert response.status_code == 503
         assert "no embedded index" in response.json()["detail"]
@@ -35,6 +38,7 @@ def test_openapi_documents_every_route_and_parameter(client: TestClient) -> None
     parameters = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
     assert parameters == {
         "q", "language", "country", "source_kind", "site", "indicator", "risk_label", "status",
+        "cluster", "network", "flag", "identifier",
         "published_from", "published_to", "risk_min", "risk_max", "sort", "page", "size", "facets",
         "histogram", "histogram_field", "histogram_split",
     }  # fmt: skip

@@ -9,22 +9,25 @@ import pytest
 
 from api.config import ApiSettings
 from api.main import create_app
+from api.users import Role
 from index.document import Document
 from index.embedded import EmbeddedIndex
+from tests.api.conftest import Accounts
 from tests.live_server import live_server
 
 
 @pytest.fixture
-def server_url(index: EmbeddedIndex) -> Iterator[str]:
+def server_url(index: EmbeddedIndex, accounts: Accounts) -> Iterator[str]:
     settings = ApiSettings(cors_origins=["https://console.example"])
-    with live_server(create_app(settings, index)) as url:
+    with live_server(create_app(settings, index, accounts.database)) as url:
         yield url
 
 
 def test_real_server_answers_search_documents_and_health(
-    server_url: str, documents: dict[str, Document]
+    server_url: str, documents: dict[str, Document], accounts: Accounts
 ) -> None:
-    with httpx.Client(base_url=server_url, timeout=10.0) as client:
+    headers = accounts.headers(Role.ANALYST)
+    with httpx.Client(base_url=server_url, timeout=10.0, headers=headers) as client:
         search = client.get(
             "/api/search",
             params={"q": "pasaje", "sort": "risk"},

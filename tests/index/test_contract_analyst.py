@@ -99,6 +99,9 @@ def test_export_walks_every_match_once_past_a_page(backend: IndexBackend):
     peruvian = [d.id for d in backend.export(SearchQuery(country=["PE"]), page_size=7)]
     assert sorted(peruvian) == sorted(d.id for d in documents if d.source.country == "PE")
     assert list(backend.export(SearchQuery(q="helicoptero"), page_size=7)) == []
+    chosen = sorted(d.id for d in documents[:10])
+    by_ids = [d.id for d in backend.export(SearchQuery(ids=chosen, country=["PE"]), page_size=7)]
+    assert sorted(by_ids) == sorted(d.id for d in documents[:10] if d.source.country == "PE")
 
 
 def test_export_of_an_invalid_query_fails_before_any_document(loaded: IndexBackend):

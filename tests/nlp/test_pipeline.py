@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -9,6 +11,8 @@ from nlp.config import NlpSettings
 from nlp.errors import TaxonomyError
 from nlp.pipeline import Analyzer
 from nlp.types import Annotations, EntityKind, RiskLabel, Strength, TextInput
+
+RISK_MODEL = Path(__file__).resolve().parents[2] / "models" / "risk-e5-small"
 
 RISKY_ES = TextInput(
     country="CO",
@@ -100,6 +104,14 @@ def analyzer() -> Analyzer:
     return Analyzer(NlpSettings())
 
 
+@pytest.fixture(scope="module")
+def full_analyzer() -> Analyzer:
+    """With the committed risk classifier (models/risk-e5-small), as `track4tip` runs it."""
+    built = Analyzer.from_settings(NlpSettings(risk_model=RISK_MODEL))
+    assert built.classifier is not None
+    return built
+
+
 def _check_spans(item: TextInput, annotations: Annotations) -> None:
     for hit in annotations.indicators:
         assert item.fields[hit.field][hit.start : hit.end] == hit.evidence
@@ -125,17 +137,19 @@ def test_risky_spanish_ad(analyzer):
     assert annotations.risk.label is RiskLabel.HIGH
     assert annotations.risk.explanation[0].startswith("Strong indicator")
     assert [(entity.kind, entity.value, entity.field) for entity in annotations.entities] == [
-        (EntityKind.PHONE, "+584125550147", "contact")
+        (EntityKind.LOCATION, "Curaçao", "title"),
+        (EntityKind.AGE, "18-25", "title"),
+        (EntityKind.PHONE, "+584125550147", "contact"),
     ]
     whatsapp = next(hit for hit in annotations.indicators if hit.indicator == "whatsapp_only")
     assert whatsapp.field == "contact"
     _check_spans(RISKY_ES, annotations)
 
 
-def test_risky_portuguese_and_english_ads(analyzer):
-    portuguese, english = analyzer.annotate([RISKY_PT, RISKY_EN])
+def test_risky_portuguese_and_english_ads(full_analyzer):
+    portuguese, english = full_analyzer.annotate([RISKY_PT, RISKY_EN])
     assert portuguese.language == "pt"
-    assert {hit.indicator for hit in portuguese.indicators} == {
+    assert {hit.indicator for hit in portuguese.indicators if hit.category != "sector"} == {
         "work_abroad_caribbean",
         "hostess_model_role",
         "free_travel",
@@ -143,9 +157,9 @@ def test_risky_portuguese_and_english_ads(analyzer):
         "no_documents_needed",
         "urgent_departure",
     }
-    assert portuguese.entities[0].value == "+584125550147"
+    assert [entity.value for entity in portuguese.entities] == ["Aruba", "+584125550147"]
     assert english.language == "en"
-    assert {hit.indicator for hit in english.indicators} == {
+    assert {hit.indicator for hit in english.indicators if hit.category != "sector"} == {
         "hostess_model_role",
         "work_abroad_caribbean",
         "high_pay_low_skill",
@@ -154,9 +168,16 @@ def test_risky_portuguese_and_english_ads(analyzer):
         "age_requirement",
         "appearance_requirement",
     }
-    assert [entity.value for entity in english.entities] == ["reclutamiento.caribe@example.com"]
+    assert [entity.value for entity in english.entities if entity.kind is EntityKind.EMAIL] == [
+        "reclutamiento.caribe@example.com"
+    ]
     for item, result in ((RISKY_PT, portuguese), (RISKY_EN, english)):
-        assert result.risk.label is RiskLabel.HIGH
+        # Four or more lures together: at least medium, whatever the classifier thinks (it
+        # underrates this Portuguese ad: see the model card's limits).
+        assert result.risk.label in {RiskLabel.MEDIUM, RiskLabel.HIGH}
+        assert result.classifier is not None
+        sources = {contribution.source for contribution in result.risk.contributions}
+        assert sources == {"indicator", "classifier"}
         _check_spans(item, result)
 
 
@@ -228,9 +249,9 @@ QUOTING_ARTICLE = TextInput(
 )
 
 
-def test_papiamento_is_undetermined_and_read_with_every_language(analyzer):
+def test_papiamento_is_identified_and_its_indicators_found(analyzer):
     [annotations] = analyzer.annotate([PAPIAMENTO_POST])
-    assert annotations.language == "und"
+    assert annotations.language == "pap"
     assert {(hit.indicator, hit.language) for hit in annotations.indicators} >= {
         ("work_abroad_caribbean", "pap"),
         ("free_travel", "pap"),
@@ -238,7 +259,7 @@ def test_papiamento_is_undetermined_and_read_with_every_language(analyzer):
         ("no_experience", "pap"),
         ("appearance_requirement", "pap"),
     }
-    assert [entity.value for entity in annotations.entities] == ["+59995550184"]
+    assert [entity.value for entity in annotations.entities] == ["Curaçao", "+59995550184"]
 
 
 def test_quotes_in_another_language_are_found_by_default(analyzer):

@@ -1,0 +1,105 @@
+"""Research exports, streamed: documents or the modus-operandi table as CSV, JSONL or Parquet.
+
+GET /api/exports/columns                 each table's columns and what they hold
+GET /api/exports/{table}?format=…        the export; the search parameters choose documents
+
+Exports are pseudonymised (api/pseudonymise.py) unless an admin asks for `raw=true`; either way
+the audit log records who exported what. The body streams, a chunk at a time, whatever the
+number of documents.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from api.audit import search_details
+from api.deps import AuditDep, ExporterDep, IndexDep, SearchQueryDep
+from api.export_writers import ExportFormat
+from api.exports import COLUMNS, ExportTable, export_stream, file_name, matching_count
+from api.permissions import Permission, allows
+from api.pseudonymise import Pseudonymiser
+from api.users import User
+
+router = APIRouter(prefix="/api/exports", tags=["exports"])
+
+
+class ColumnOut(BaseModel):
+    name: str
+    kind: str
+    description: str
+
+
+def _pseudonymiser(request: Request, user: User, raw: bool) -> Pseudonymiser | None:
+    if raw:
+        if not allows(user.role, Permission.EXPORT_RAW):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"role {user.role} may not export raw personal data"
+            )
+        return None
+    key = request.app.state.settings.pseudonymisation_key
+    if key is None or len(key.get_secret_value()) < 16:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "exports are switched off: set TRACK4TIP_API_PSEUDONYMISATION_KEY (16+ characters)",
+        )
+    return Pseudonymiser(key.get_secret_value().encode("utf-8"))
+
+
+@router.get("/columns", response_model=dict[str, list[ColumnOut]], summary="Export columns")
+def export_columns(user: ExporterDep) -> dict[str, list[ColumnOut]]:
+    return {
+        table.value: [
+            ColumnOut(name=column.name, kind=column.kind.value, description=column.description)
+            for column in columns
+        ]
+        for table, columns in COLUMNS.items()
+    }
+
+
+@router.get(
+    "/{table}",
+    response_class=StreamingResponse,
+    summary="Export documents or the modus-operandi table",
+    responses={
+        200: {
+            "content": {fmt.media_type: {} for fmt in ExportFormat},
+            "description": "The export, streamed.",
+        },
+        403: {"description": "raw=true without the admin role."},
+        404: {"description": "No document matches: there is nothing to export."},
+        503: {"description": "No pseudonymisation key is configured."},
+    },
+)
+def export(
+    request: Request,
+    user: ExporterDep,
+    table: Annotated[ExportTable, Path(description="documents or modus_operandi")],
+    query: SearchQueryDep,
+    index: IndexDep,
+    audit: AuditDep,
+    fmt: Annotated[ExportFormat, Query(alias="format", description="csv, jsonl or parquet")],
+    raw: Annotated[bool, Query(description="Personal data as collected (admins only).")] = False,
+) -> StreamingResponse:
+    """Every document matching the search parameters (as `GET /api/search` takes them;
+    `page`, `size` and `sort` do not apply), one row each. Pseudonymised unless `raw`:
+    phones, e-mails, handles, URLs and authors become keyed HMAC-SHA256 hashes, and names
+    and contacts in the title and text are replaced (`[PHONE:1a2b3c4d]`, `[PERSON]`)."""
+    pseudonymiser = _pseudonymiser(request, user, raw)
+    total = matching_count(index, query)
+    if total == 0:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, "no document matches these filters: nothing to export"
+        )
+    details = search_details(query, total) | {"q": query.q, "format": fmt.value, "raw": raw}
+    audit.record(user, "export", table.value, details)
+    name = file_name(table, fmt, pseudonymiser is not None, datetime.now(UTC))
+    return StreamingResponse(
+        export_stream(index, query, table, fmt, pseudonymiser),
+        media_type=fmt.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,291 @@
+"""Users of the console, their roles, passwords and API keys.
+
+Passwords are kept as salted scrypt hashes (`scrypt$n$r$p$salt$hash`, so the cost can be raised
+later without breaking old hashes). An API key is a random 32-byte token shown once, when it
+is made; the database keeps only its SHA-256, a short prefix to tell keys apart, when it was
+last used and whether it was revoked. A disabled user can neither log in nor use a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from api.database import ConsoleDatabase
+from api.errors import InvalidRecord, RecordConflict, RecordNotFound
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+KEY_PREFIX = "t4t_"
+# A key's last use is written at most this often: every request would otherwise be a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS api_keys_user ON api_keys(user_id);
+"""
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    INVESTIGATOR = "investigator"
+    RESEARCHER = "researcher"
+
+
+class User(BaseModel, frozen=True):
+    id: int
+    username: str
+    role: Role
+    disabled: bool = False
+    created_at: datetime
+
+
+class ApiKey(BaseModel, frozen=True):
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, expected = stored.split("$")
+        digest = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except ValueError:
+        return False
+    return scheme == "scrypt" and hmac.compare_digest(digest.hex(), expected)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidRecord(
+            f"a password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        role=Role(row["role"]),
+        disabled=bool(row["disabled"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _key(row: sqlite3.Row) -> ApiKey:
+    def instant(name: str) -> datetime | None:
+        return datetime.fromisoformat(row[name]) if row[name] else None
+
+    return ApiKey(
+        id=row["id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        last_used_at=instant("last_used_at"),
+        revoked_at=instant("revoked_at"),
+    )
+
+
+class UserStore:
+    """Users and their API keys in the console database."""
+
+    def __init__(self, database: ConsoleDatabase) -> None:
+        self.database = database
+        database.ensure_schema("users", SCHEMA)
+
+    # --- users ----------------------------------------------------------------------------
+
+    def create(self, username: str, password: str, role: Role | str) -> User:
+        name = username.strip().lower()
+        if not USERNAME_PATTERN.match(name):
+            raise InvalidRecord(
+                f"username {username!r}: 2-64 characters, lower-case letters, digits, . _ -"
+            )
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise InvalidRecord(f"no role {role!r}; roles: {', '.join(Role)}") from None
+        _check_password(password)
+        try:
+            with self.database.connect() as connection:
+                cursor = connection.execute(
+                    "INSERT INTO users (username, role, password_hash, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (name, chosen.value, hash_password(password), _now().isoformat()),
+                )
+        except sqlite3.IntegrityError:
+            raise RecordConflict(f"a user named {name!r} exists already") from None
+        return self.get(cursor.lastrowid or 0)
+
+    def get(self, user_id: int) -> User:
+        found = self.find(user_id)
+        if found is None:
+            raise RecordNotFound(f"no user with id {user_id}")
+        return found
+
+    def find(self, user_id: int) -> User | None:
+        with self.database.connect() as connection:
+            row = connection.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return _user(row) if row is not None else None
+
+    def by_username(self, username: str) -> User:
+        with self.database.connect() as connection:
+            row = connection.execute(
+                "SELECT * FROM users WHERE username = ?", (username.strip().lower(),)
+            ).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no user named {username!r}")
+        return _user(row)
+
+    def all(self) -> list[User]:
+        with self.database.connect() as connection:
+            rows = connection.execute("SELECT * FROM users ORDER BY username").fetchall()
+        return [_user(row) for row in rows]
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The active user with this name and password, or None (never says which was wrong)."""
+        with self.database.connect() as connection:
+            row = connection.execute(
+                "SELECT * FROM users WHERE username = ?", (username.strip().lower(),)
+            ).fetchone()
+        if row is None:
+            # Hash anyway, so a wrong name takes as long as a wrong password.
+            password_matches(password, hash_password("not-a-user-password"))
+            return None
+        if not password_matches(password, row["password_hash"]) or row["disabled"]:
+            return None
+        return _user(row)
+
+    def set_disabled(self, user_id: int, disabled: bool) -> User:
+        self._update(user_id, "disabled = ?", (int(disabled),))
+        return self.get(user_id)
+
+    def set_role(self, user_id: int, role: Role) -> User:
+        self._update(user_id, "role = ?", (Role(role).value,))
+        return self.get(user_id)
+
+    def set_password(self, user_id: int, password: str) -> None:
+        _check_password(password)
+        self._update(user_id, "password_hash = ?", (hash_password(password),))
+
+    def _update(self, user_id: int, assignment: str, values: tuple[object, ...]) -> None:
+        with self.database.connect() as connection:
+            cursor = connection.execute(
+                f"UPDATE users SET {assignment} WHERE id = ?", (*values, user_id)
+            )
+        if cursor.rowcount == 0:
+            raise RecordNotFound(f"no user with id {user_id}")
+
+    # --- API keys -------------------------------------------------------------------------
+
+    def create_key(self, user_id: int, name: str) -> tuple[ApiKey, str]:
+        """A new key and its token: the only time the token is seen."""
+        self.get(user_id)
+        label = name.strip()
+        if not 1 <= len(label) <= 100:
+            raise InvalidRecord("a key name needs 1 to 100 characters")
+        token = KEY_PREFIX + secrets.token_urlsafe(32)
+        with self.database.connect() as connection:
+            cursor = connection.execute(
+                "INSERT INTO api_keys (user_id, name, prefix, token_sha256, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (user_id, label, token[:10], token_digest(token), _now().isoformat()),
+            )
+            row = connection.execute(
+                "SELECT * FROM api_keys WHERE id = ?", (cursor.lastrowid,)
+            ).fetchone()
+        return _key(row), token
+
+    def keys(self, user_id: int | None = None) -> list[ApiKey]:
+        where, values = ("WHERE user_id = ?", (user_id,)) if user_id is not None else ("", ())
+        with self.database.connect() as connection:
+            rows = connection.execute(
+                f"SELECT * FROM api_keys {where} ORDER BY id", values
+            ).fetchall()
+        return [_key(row) for row in rows]
+
+    def revoke_key(self, key_id: int, user_id: int | None = None) -> ApiKey:
+        """Revoke a key; with `user_id`, only a key of that user (others are 'not found')."""
+        owner = " AND user_id = ?" if user_id is not None else ""
+        values = (key_id,) if user_id is None else (key_id, user_id)
+        with self.database.connect() as connection:
+            row = connection.execute(
+                f"SELECT * FROM api_keys WHERE id = ?{owner}", values
+            ).fetchone()
+            if row is None:
+                raise RecordNotFound(f"no API key with id {key_id}")
+            connection.execute(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+                (_now().isoformat(), key_id),
+            )
+            row = connection.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        return _key(row)
+
+    def user_for_key(self, token: str) -> User | None:
+        """The active user owning this unrevoked key, or None; notes when it was used."""
+        with self.database.connect() as connection:
+            row = connection.execute(
+                "SELECT k.id AS key_id, k.last_used_at, u.* FROM api_keys k"
+                " JOIN users u ON u.id = k.user_id"
+                " WHERE k.token_sha256 = ? AND k.revoked_at IS NULL",
+                (token_digest(token),),
+            ).fetchone()
+            if row is None or row["disabled"]:
+                return None
+            now = _now()
+            last = row["last_used_at"]
+            if last is None or now - datetime.fromisoformat(last) >= LAST_USED_RESOLUTION:
+                connection.execute(
+                    "UPDATE api_keys SET last_used_at = ? WHERE id = ?",
+                    (now.isoformat(), row["key_id"]),
+                )
+        return _user(row)
