@@ -127,7 +127,7 @@ class NlpSettings(BaseSettings):
         return folder.expanduser()
 
     # Linking (nlp/linking.py). The defaults were chosen on the labelled near-duplicate set
-    # (bench/bench_linking.py --evaluate): see README "Linking".
+    # (bench/bench_linking.py --evaluate): see README "Networks".
     linking_threshold: float = Field(
         default=0.6,
         gt=0.0,

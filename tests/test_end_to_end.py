@@ -6,10 +6,7 @@ demo web's ground truth (tests/site/expected.json) says.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from html import unescape
@@ -25,6 +22,7 @@ from api.database import ConsoleDatabase
 from api.main import create_app
 from api.users import UserStore
 from index.embedded import EmbeddedIndex
+from tests.demo_run import run_demo
 from tests.live_server import live_server
 
 pytestmark = pytest.mark.e2e
@@ -51,16 +49,7 @@ DOCUMENTS = _expected_documents()
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("data")
-    environment = {**os.environ, "TRACK4TIP_DATA_DIR": str(data_dir), "COLUMNS": "120"}
-    result = subprocess.run(
-        [sys.executable, "-m", "track4tip", "demo", "--no-serve"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    result = run_demo(data_dir)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"indexed {len(DOCUMENTS)} documents" in result.stdout, result.stdout
     assert "Demo users (passwords shown once)" in result.stdout, result.stdout

@@ -14,8 +14,6 @@ import csv
 import io
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +31,7 @@ from api.users import Role, UserStore
 from index.embedded import EmbeddedIndex
 from index.queries import SearchQuery, Sort
 from nlp.types import EntityKind
+from tests.demo_run import run_demo
 from tests.factories import make_document
 from tests.live_server import live_server
 
@@ -67,16 +66,7 @@ def _shot(page: Page, name: str) -> None:
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What a fresh `track4tip demo` leaves: the index, linking store and WARC captures."""
     data_dir = tmp_path_factory.mktemp("demo-data")
-    environment = {**os.environ, "TRACK4TIP_DATA_DIR": str(data_dir), "COLUMNS": "120"}
-    result = subprocess.run(
-        [sys.executable, "-m", "track4tip", "demo", "--no-serve"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    result = run_demo(data_dir)
     assert result.returncode == 0, result.stdout + result.stderr
     return data_dir / "demo"
 
