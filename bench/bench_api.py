@@ -154,7 +154,11 @@ async def _client_loop(
 
 async def load(base_url: str, key: str, clients: int, duration: float) -> LoadFigures:
     figures = LoadFigures()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections expire on the client before uvicorn's 5 s keep-alive closes them: with
+    # equal timeouts a request can be sent on a connection the server is just closing.
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0
+    )
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, limits=limits, timeout=30.0

@@ -116,9 +116,17 @@ class Analyzer:
         return parsed
 
     def _classify(self, inputs: Sequence[TextInput]) -> list[ClassifierScores | None]:
-        if self.classifier is None:
-            return [None] * len(inputs)
-        return list(self.classifier.predict([_language_text(item) for item in inputs]))
+        """Scores for the inputs that have words; an empty or emoji-only post has nothing a
+        classifier can read, and its embedding would still get a probability."""
+        texts = [_language_text(item) for item in inputs]
+        readable = [position for position, text in enumerate(texts) if _has_words(text)]
+        scores: list[ClassifierScores | None] = [None] * len(inputs)
+        if self.classifier is None or not readable:
+            return scores
+        found = self.classifier.predict([texts[position] for position in readable])
+        for position, score in zip(readable, found, strict=True):
+            scores[position] = score
+        return scores
 
     def _indicator_hits(self, docs: Mapping[str, Doc], language: str) -> list[IndicatorHit]:
         return [
@@ -150,6 +158,10 @@ def load_risk_classifier(settings: NlpSettings) -> RiskClassifier | None:
     from nlp.encoder import Encoder
 
     return RiskClassifier.load(path, Encoder.load(settings))
+
+
+def _has_words(text: str) -> bool:
+    return sum(character.isalpha() for character in text[:200]) >= 3
 
 
 def _language_text(item: TextInput) -> str:
