@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.audit import search_details
 from api.deps import AuditDep, IndexDep, SearcherDep, SearchQueryDep
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/search", tags=["search"])
 )
 def search(
     user: SearcherDep, query: SearchQueryDep, index: IndexDep, audit: AuditDep
-) -> SearchResponse:
+) -> Response:
     """Find documents matching the query string and every filter given.
 
     Filters of one parameter repeated are alternatives (`country=EC&country=PE`); different
@@ -28,4 +28,7 @@ def search(
     """
     results = index.search(query)
     audit.record(user, "search", query.q, search_details(query, results.total))
-    return SearchResponse.from_results(results)
+    # Serialised here, once: returning the model would have FastAPI validate twenty whole
+    # documents a second time against `response_model`, a third of the API's overhead.
+    body = SearchResponse.from_results(results).model_dump_json()
+    return Response(content=body, media_type="application/json")
