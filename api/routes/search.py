@@ -17,9 +17,7 @@ router = APIRouter(prefix="/api/search", tags=["search"])
     summary="Search documents",
     responses={422: {"description": "A parameter is invalid; `loc` names it."}},
 )
-def search(
-    user: SearcherDep, query: SearchQueryDep, index: IndexDep, audit: AuditDep
-) -> Response:
+def search(user: SearcherDep, query: SearchQueryDep, index: IndexDep, audit: AuditDep) -> Response:
     """Find documents matching the query string and every filter given.
 
     Filters of one parameter repeated are alternatives (`country=EC&country=PE`); different
