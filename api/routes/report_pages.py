@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
@@ -51,19 +51,20 @@ def flagged_documents(index: IndexBackend) -> list[Document]:
     return [hit.document for hit in index.search(query).hits]
 
 
-def _form_body(
-    title: str,
-    language: str,
-    template: str,
-    narrative: str,
-    headings: list[str],
-    bodies: list[str],
-    document_ids: list[str],
-    other_ids: str,
+def report_form(
+    title: Annotated[str, Form(max_length=200)],
+    language: Annotated[str, Form(max_length=2)] = "en",
+    template: Annotated[str, Form(max_length=41)] = "standard",
+    narrative: Text = "",
+    section_heading: Texts = None,
+    section_body: Texts = None,
+    document_id: Texts = None,
+    other_ids: Annotated[str, Form(max_length=10_000)] = "",
 ) -> ReportIn:
+    """The builder's form as a report body (the same for a new report and a new version)."""
     sections = [
         {"heading": heading.strip(), "body": body}
-        for heading, body in zip(headings, bodies, strict=False)
+        for heading, body in zip(section_heading or [], section_body or [], strict=False)
         if heading.strip()
     ]
     typed = [doc_id.strip() for doc_id in other_ids.replace("\n", ",").split(",")]
@@ -74,7 +75,7 @@ def _form_body(
             template=template,
             narrative=narrative,
             sections=sections,
-            document_ids=[*document_ids, *(doc_id for doc_id in typed if doc_id)],
+            document_ids=[*(document_id or []), *(doc_id for doc_id in typed if doc_id)],
         )
     except ValidationError as error:
         messages = [
@@ -82,6 +83,9 @@ def _form_body(
             for item in error.errors(include_url=False)
         ]
         raise InvalidRecord("; ".join(messages)) from None
+
+
+ReportForm = Annotated[ReportIn, Depends(report_form)]
 
 
 def _builder(
@@ -128,17 +132,8 @@ def create_report_form(
     reports: ReportsDep,
     renderer: ReportRendererDep,
     audit: AuditDep,
-    title: Annotated[str, Form(max_length=200)],
-    language: Annotated[str, Form(max_length=2)] = "en",
-    template: Annotated[str, Form(max_length=41)] = "standard",
-    narrative: Text = "",
-    section_heading: Texts = None,
-    section_body: Texts = None,
-    document_id: Texts = None,
-    other_ids: Annotated[str, Form(max_length=10_000)] = "",
+    body: ReportForm,
 ) -> RedirectResponse:
-    sections = (section_heading or [], section_body or [])
-    body = _form_body(title, language, template, narrative, *sections, document_id or [], other_ids)
     stored = checked_body(
         body, index, renderer, user.username, request.app.state.settings.evidence_dir
     )
@@ -172,18 +167,9 @@ def save_report_form(
     reports: ReportsDep,
     renderer: ReportRendererDep,
     audit: AuditDep,
-    title: Annotated[str, Form(max_length=200)],
-    language: Annotated[str, Form(max_length=2)] = "en",
-    template: Annotated[str, Form(max_length=41)] = "standard",
-    narrative: Text = "",
-    section_heading: Texts = None,
-    section_body: Texts = None,
-    document_id: Texts = None,
-    other_ids: Annotated[str, Form(max_length=10_000)] = "",
+    body: ReportForm,
 ) -> RedirectResponse:
     reports.get(report_id)
-    sections = (section_heading or [], section_body or [])
-    body = _form_body(title, language, template, narrative, *sections, document_id or [], other_ids)
     stored = checked_body(
         body, index, renderer, user.username, request.app.state.settings.evidence_dir
     )
