@@ -11,7 +11,8 @@
 - `CurrentUser`: the caller (API key or console session; 401 otherwise), with the CSRF check
   on unsafe session requests (403). `require_permission(Permission.X)` — or, where a route
   needs roles outside the matrix, `require_roles(*roles)` — is a dependency that also refuses
-  the wrong role (403); every non-public route uses one (api/permissions.py holds the matrix).
+  the wrong role (403); every non-public route uses one (api/accounts/permissions.py holds the
+  matrix).
 """
 
 from __future__ import annotations
@@ -21,21 +22,21 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.templating import Jinja2Templates
 
-from api import auth
-from api.alerts import AlertEngine
-from api.audit import AuditLog
+from api.accounts import auth
+from api.accounts.permissions import MATRIX, Permission
+from api.accounts.users import Role, User, UserStore
+from api.alerting.engine import AlertEngine
+from api.annotations.audit import AuditLog
+from api.annotations.flags import FlagStore
+from api.annotations.saved_searches import SavedSearchStore
 from api.database import ConsoleDatabase
-from api.flags import FlagStore
-from api.permissions import MATRIX, Permission
-from api.report_rendering import ReportRenderer
-from api.reports import ReportStore
-from api.saved_searches import SavedSearchStore
+from api.reporting.rendering import ReportRenderer
+from api.reporting.store import ReportStore
 
 # Re-exported: routes take every dependency from here (the code is in api/search_params.py).
 from api.search_params import SearchQueryDep as SearchQueryDep
 from api.search_params import query_from_params as query_from_params
 from api.search_params import search_query as search_query
-from api.users import Role, User, UserStore
 from index.base import IndexBackend
 from index.document import Document
 

@@ -7,6 +7,8 @@
     api ConsoleError               404 RecordNotFound, 409 RecordConflict, 422 InvalidRecord,
                                    503 Unavailable,
                                    {"detail": "the store's message"}
+    linking StoreUnavailable (503) {"detail": "the store's message"} — the linking store
+                                   cannot be read
     413                            a body over TRACK4TIP_API_MAX_BODY_BYTES (api.body_limit)
     UnicodeEncodeError (422)       text with lone surrogates, which nothing can store
 
@@ -31,6 +33,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.errors import ConsoleError, InvalidRecord, RecordConflict, RecordNotFound, Unavailable
 from index.errors import IndexBackendError, InvalidQuery
+from linking.errors import StoreUnavailable
 
 API_PREFIX = "/api/"
 
@@ -101,6 +104,11 @@ async def _on_console_error(request: Request, error: Exception) -> Response:
     return await _on_http_error(request, StarletteHTTPException(code, str(error)))
 
 
+async def _on_linking_store_error(request: Request, error: Exception) -> Response:
+    unavailable = StarletteHTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error))
+    return await _on_http_error(request, unavailable)
+
+
 async def _on_unencodable_text(request: Request, error: Exception) -> Response:
     """JSON may carry lone surrogates ("\\ud800") that no file or database can store: the
     caller's text is broken (422), not the server. Any other encoding failure is a bug."""
@@ -120,4 +128,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(IndexBackendError, _on_index_error)
     app.add_exception_handler(ConsoleError, _on_console_error)
+    app.add_exception_handler(StoreUnavailable, _on_linking_store_error)
     app.add_exception_handler(UnicodeEncodeError, _on_unencodable_text)

@@ -21,33 +21,36 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from api import auth, i18n
-from api.alerts import build_alert_engine
-from api.audit import AuditLog
+from api.accounts import auth
+from api.accounts.permissions import Permission, allows
+from api.accounts.users import User, UserStore
+from api.alerting.engine import build_alert_engine
+from api.annotations.audit import AuditLog
+from api.annotations.flags import FlagStore
+from api.annotations.saved_searches import SavedSearchStore
 from api.body_limit import BodySizeLimit
 from api.config import ApiSettings
+from api.console import (
+    alert_pages,
+    export_pages,
+    forms,
+    i18n,
+    network_pages,
+    report_pages,
+    search_pages,
+)
 from api.database import DEFAULT_FILE_NAME, ConsoleDatabase
 from api.error_handlers import install_error_handlers
-from api.flags import FlagStore
-from api.linking_store import DEFAULT_FILE_NAME as LINKING_FILE_NAME
-from api.linking_store import LinkingStore
-from api.permissions import Permission, allows
-from api.report_rendering import ReportRenderer
-from api.reports import ReportStore
+from api.reporting.rendering import ReportRenderer
+from api.reporting.store import ReportStore
 from api.routes import (
-    alert_pages,
     alerts,
     audit,
-    console,
     documents,
-    export_pages,
     exports,
     flags,
     health,
-    network_pages,
     networks,
-    pages,
-    report_pages,
     reports,
     saved_searches,
     search,
@@ -55,12 +58,12 @@ from api.routes import (
     users,
 )
 from api.routes import auth as auth_routes
-from api.saved_searches import SavedSearchStore
-from api.users import User, UserStore
 from index.base import IndexBackend
-from nlp.indicators import load_taxonomy
+from linking.store import DEFAULT_FILE_NAME as LINKING_FILE_NAME
+from linking.store import LinkingStore
+from nlp.indicators.matching import load_taxonomy
 
-PACKAGE_DIR = Path(__file__).parent
+CONSOLE_DIR = Path(__file__).parent / "console"
 
 DESCRIPTION = """
 Search the public job ads, classified ads, social posts and news that track4tip collected,
@@ -106,8 +109,8 @@ ROUTER_MODULES = (
     auth_routes,
     users,
     audit,
-    pages,
-    console,
+    search_pages,
+    forms,
     reports,
     alerts,
     exports,
@@ -205,9 +208,9 @@ def create_app(
         settings.linking_path or database.path.parent / LINKING_FILE_NAME
     )
     app.state.templates = Jinja2Templates(
-        directory=PACKAGE_DIR / "templates", context_processors=[_console_context]
+        directory=CONSOLE_DIR / "templates", context_processors=[_console_context]
     )
-    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
     _install_middleware(app, settings)
     install_error_handlers(app)
     for module in ROUTER_MODULES:

@@ -34,10 +34,10 @@ from pathlib import Path
 import httpx
 from bench_embedded_index import synthetic_documents
 
+from api.accounts.users import Role, UserStore
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.deps import query_from_params
-from api.users import Role, UserStore
 from index.embedded import EmbeddedIndex
 from index.queries import SearchQuery
 

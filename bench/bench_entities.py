@@ -7,7 +7,7 @@ Documents (Spanish, Portuguese, English; 300 words from an ad vocabulary with in
 e-mails, links, handles, salaries, ages, names and corridor places) are generated with a fixed
 seed. Measured in one run, on the same documents:
 
-- baseline: the old facade, phones and e-mails only (nlp.phones + the e-mail pattern);
+- baseline: the old facade, phones and e-mails only (nlp.entities.phones + the e-mail pattern);
 - rules: every finder and the gazetteer, no spaCy (how pt, nl and pap are read);
 - full: with the spaCy pipeline where the language has one, parsing each field itself;
 - parsed: the same with the Docs handed in (`parsed=`), as the analyser does after parsing a
@@ -27,11 +27,11 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from nlp.contacts import find_emails
-from nlp.entities import extract_entities
-from nlp.phones import find_phones
-from nlp.places import corridor_gazetteer
-from nlp.spacy_pipelines import LanguagePipelines
+from nlp.entities.contacts import find_emails
+from nlp.entities.extraction import extract_entities
+from nlp.entities.phones import find_phones
+from nlp.entities.places import corridor_gazetteer
+from nlp.language.spacy_pipelines import LanguagePipelines
 
 WORDS = {
     "es": "trabajo exterior pasaporte pasaje pagado alojamiento incluido señoritas modelos "

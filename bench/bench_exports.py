@@ -27,9 +27,9 @@ from pathlib import Path
 
 from bench_embedded_index import synthetic_documents
 
-from api.export_writers import ExportFormat
-from api.exports import ExportTable, export_stream
-from api.pseudonymise import Pseudonymiser
+from api.accounts.pseudonymise import Pseudonymiser
+from api.exporting.datasets import ExportTable, export_stream
+from api.exporting.writers import ExportFormat
 from index.document import Document
 from index.embedded import EmbeddedIndex
 from index.queries import SearchQuery

@@ -16,8 +16,8 @@ import argparse
 import random
 import time
 
-from nlp.indicators import load_taxonomy
-from nlp.spacy_pipelines import LanguagePipelines
+from nlp.indicators.matching import load_taxonomy
+from nlp.language.spacy_pipelines import LanguagePipelines
 
 _VOCABULARY = {
     "es": "trabajo en el exterior pasaporte visa pasajes pagados alojamiento incluido señoritas "

@@ -27,9 +27,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from nlp.config import NlpSettings
-from nlp.linking import Linker, LinkInput
-from nlp.linking_evaluation import emscad_truth, evaluate_linking, score_clusters, synthetic_ads
+from linking.config import LinkingSettings
+from linking.evaluation import emscad_truth, evaluate_linking, score_clusters, synthetic_ads
+from linking.linker import Linker, LinkInput
 
 _WORDS_TEXT = (
     "trabajo exterior pasaporte visa pasaje pagado alojamiento incluido señoritas modelos "
@@ -73,7 +73,7 @@ def synthetic_corpus(size: int, seed: int = 1) -> Iterator[tuple[LinkInput, str]
             made += 1
 
 
-def run_size(size: int, settings: NlpSettings) -> dict[str, float]:
+def run_size(size: int, settings: LinkingSettings) -> dict[str, float]:
     truth: dict[str, str] = {}
     predicted: dict[str, str] = {}
     started = time.perf_counter()
@@ -115,7 +115,7 @@ def evaluate() -> None:
     emscad = emscad_truth(shared)
     for size in (3, 5):
         for threshold in (0.5, 0.6, 0.7, 0.8):
-            settings = NlpSettings(linking_shingle_size=size, linking_threshold=threshold)
+            settings = LinkingSettings(shingle_size=size, threshold=threshold)
             for name, ads, entities in (("synthetic", synthetic, True), ("emscad", emscad, False)):
                 s = evaluate_linking(ads, settings, with_entities=entities)
                 print(
@@ -135,10 +135,10 @@ def main() -> None:
         evaluate()
         return
     sizes = [2_000, 20_000] if args.quick else sorted(args.sizes)
-    settings = NlpSettings()
+    settings = LinkingSettings()
     print(
-        f"num_perm={settings.linking_num_perm} bands={settings.linking_bands} "
-        f"threshold={settings.linking_threshold} shingles={settings.linking_shingle_size}"
+        f"num_perm={settings.num_perm} bands={settings.bands} "
+        f"threshold={settings.threshold} shingles={settings.shingle_size}"
     )
     results = {}
     for size in sizes:

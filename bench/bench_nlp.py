@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from nlp.config import NlpSettings
-from nlp.encoder import PASSAGE_PREFIX, Encoder, Windowing, quantise_linear_layers
+from nlp.encoder.model import PASSAGE_PREFIX, Encoder, Windowing, quantise_linear_layers
 from nlp.pipeline import Analyzer
 from nlp.types import TextInput
 

@@ -33,15 +33,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench.realweb_texts import realweb_samples  # noqa: E402
 from nlp.config import NlpSettings  # noqa: E402
-from nlp.langid import LanguageIdentifier, normalise_for_identification  # noqa: E402
-from nlp.language_backends import BACKENDS, build_backend  # noqa: E402
-from nlp.language_evaluation import (  # noqa: E402
+from nlp.language.backends import BACKENDS, build_backend  # noqa: E402
+from nlp.language.evaluation import (  # noqa: E402
     LabelledText,
     LanguageReport,
     evaluate,
     load_labelled_texts,
     score_answers,
 )
+from nlp.language.identification import LanguageIdentifier, normalise_for_identification  # noqa: E402
 
 LABELLED = ROOT / "tests" / "nlp" / "data" / "langid_labelled.jsonl"
 REALWEB = ROOT.parent / "shared" / "realweb"
@@ -132,7 +132,7 @@ def _spread(gold: list[str], said: list[str]) -> str:
 _PROBE = """
 import json, sys, time
 sys.path.insert(0, {root!r})
-from nlp.langid import LanguageIdentifier
+from nlp.language.identification import LanguageIdentifier
 started = time.perf_counter()
 identifier = LanguageIdentifier(backend={backend!r}, languages={languages!r})
 identifier.identify("Se busca cocinera con experiencia para restaurante en Bogotá")

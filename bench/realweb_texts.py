@@ -17,7 +17,7 @@ from pathlib import Path
 
 import trafilatura
 
-from nlp.language_evaluation import LabelledText
+from nlp.language.evaluation import LabelledText
 
 _ROW = re.compile(r"^\| `([^`]+)` \|(.*)\|\s*$")
 _REGION_TAG = re.compile(r"\b(es|pt|en)-[A-Z]{2}\b")

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The corridor's languages plus the European ones its ads are confused with. No bundled model
-# knows Papiamento ("pap"; nlp/papiamento.py recognises it) and they label it Indonesian,
+# knows Papiamento ("pap"; nlp/language/papiamento.py recognises it) and they label it Indonesian,
 # Tagalog or Spanish, so a language outside this list is reported as undetermined rather than
 # as a wrong guess.
 DEFAULT_LANGUAGES = ("es", "pt", "en", "nl", "pap", "fr", "it", "de")
@@ -44,7 +44,7 @@ class NlpSettings(BaseSettings):
         "identification' compares them.",
     )
     papiamento_min_confidence: float = Field(
-        default=0.55,  # nlp.papiamento.DEFAULT_MIN_CONFIDENCE
+        default=0.55,  # nlp.language.papiamento.DEFAULT_MIN_CONFIDENCE
         ge=0.0,
         le=1.0,
         description="Share of function-word votes the Papiamento model needs to report 'pap'.",
@@ -71,7 +71,7 @@ class NlpSettings(BaseSettings):
         default="en",
         description="Language of the indicator names used in risk explanations (es, pt, en).",
     )
-    # Encoder (nlp/encoder.py, nlp/encoder_checkpoint.py): see README "Encoder".
+    # Encoder (nlp/encoder/model.py, nlp/encoder/checkpoint.py): see README "Encoder".
     encoder: str = Field(
         default="intfloat/multilingual-e5-small",
         description="Text encoder: a hub id or a local transformers folder. Offline, the "
@@ -125,35 +125,3 @@ class NlpSettings(BaseSettings):
     @classmethod
     def _expand_home(cls, folder: Path) -> Path:
         return folder.expanduser()
-
-    # Linking (nlp/linking.py). The defaults were chosen on the labelled near-duplicate set
-    # (bench/bench_linking.py --evaluate): see README "Networks".
-    linking_threshold: float = Field(
-        default=0.6,
-        gt=0.0,
-        le=1.0,
-        description="Estimated Jaccard similarity of word shingles from which two ads are "
-        "near-duplicates (entities masked).",
-    )
-    linking_shingle_size: int = Field(
-        default=3, ge=1, le=10, description="Words per shingle for near-duplicate detection."
-    )
-    linking_num_perm: int = Field(
-        default=128, ge=16, le=1024, description="MinHash permutations per signature."
-    )
-    linking_bands: int = Field(
-        default=32,
-        ge=1,
-        description="LSH bands (num_perm must be a multiple); more bands find less similar pairs.",
-    )
-    linking_bucket_cap: int = Field(
-        default=8,
-        ge=1,
-        description="Documents an LSH bucket keeps; bounds the work boilerplate text causes.",
-    )
-    linking_max_identifier_degree: int = Field(
-        default=100,
-        ge=2,
-        description="A phone, e-mail, handle or URL carried by more documents than this is "
-        "too common (a board's own address) and links nothing.",
-    )

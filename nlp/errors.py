@@ -5,8 +5,6 @@
     ├── LabelledDataError  a labelled CSV/JSONL file is broken (names the file and line)
     │   └── TrainingDataError  readable, but too few or too uniform examples to train on
     ├── ClassifierError    a risk-model artifact is missing, broken or built for another encoder
-    ├── LinkingError       the linking store or its settings are unusable, or a query names
-    │                      an unknown cluster or network
     ├── LanguageBackendError  an unknown language-identification backend, or one that
     │                         cannot be built for the languages asked
     └── EncoderError       the text encoder cannot be built, found or loaded
@@ -37,10 +35,6 @@ class TrainingDataError(LabelledDataError):
 
 class ClassifierError(NlpError):
     """A risk-model artifact folder is missing, incomplete, or does not fit the encoder given."""
-
-
-class LinkingError(NlpError):
-    """Linking settings are inconsistent, its store is damaged, or a cluster/network is unknown."""
 
 
 class LanguageBackendError(NlpError):

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc
 
 from nlp.config import NlpSettings
-from nlp.entities import extract_entities
-from nlp.indicators import Taxonomy, load_taxonomy
-from nlp.langid import LanguageIdentifier
+from nlp.entities.extraction import extract_entities
+from nlp.indicators.matching import Taxonomy, load_taxonomy
+from nlp.language.identification import LanguageIdentifier
 from nlp.risk import assess
 from nlp.types import Annotations, ClassifierScores, IndicatorHit, TextInput
 
 if TYPE_CHECKING:  # torch and transformers load only when a classifier is used
-    from nlp.classifier import RiskClassifier
+    from nlp.classifier.scoring import RiskClassifier
 
 # The fields that say what an ad is about; contact or price fields would only add noise.
 LANGUAGE_FIELDS = ("title", "text")
@@ -154,8 +154,8 @@ def load_risk_classifier(settings: NlpSettings) -> RiskClassifier | None:
             path,
         )
         return None
-    from nlp.classifier import RiskClassifier
-    from nlp.encoder import Encoder
+    from nlp.classifier.scoring import RiskClassifier
+    from nlp.encoder.model import Encoder
 
     return RiskClassifier.load(path, Encoder.load(settings))
 

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from api.accounts.users import UserStore
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.main import create_app
-from api.users import UserStore
 from index.embedded import EmbeddedIndex
 from tests.demo_run import run_demo
 from tests.live_server import live_server

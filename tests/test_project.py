@@ -15,12 +15,19 @@ from typer.testing import CliRunner
 from api.config import ApiSettings
 from crawlers.config import CrawlerSettings
 from index.config import IndexSettings
+from linking.config import LinkingSettings
 from nlp.config import NlpSettings
 from track4tip.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("track4tip", "crawlers", "nlp", "index", "api")
-SETTINGS: list[type[BaseSettings]] = [CrawlerSettings, IndexSettings, NlpSettings, ApiSettings]
+PACKAGES = ("track4tip", "crawlers", "nlp", "linking", "index", "api")
+SETTINGS: list[type[BaseSettings]] = [
+    CrawlerSettings,
+    IndexSettings,
+    LinkingSettings,
+    NlpSettings,
+    ApiSettings,
+]
 
 
 def test_imports_run_one_way() -> None:

@@ -15,7 +15,7 @@ import typer
 from dotenv import load_dotenv
 from rich.console import Console
 
-from api.alerts import build_alert_engine
+from api.alerting.engine import build_alert_engine
 from api.config import ApiSettings
 from crawlers.config import CrawlerSettings
 from crawlers.profiles import (
@@ -30,10 +30,11 @@ from index.backends import open_index
 from index.config import IndexSettings
 from index.errors import IndexBackendError
 from index.queries import SearchQuery, Sort
+from linking.config import LinkingSettings
+from linking.step import LinkingStep
 from nlp.config import NlpSettings
 from nlp.pipeline import Analyzer
 from track4tip import views
-from track4tip.linking_step import LinkingStep
 from track4tip.model_commands import model_app
 from track4tip.pipeline import (
     AnalysisStage,
@@ -99,10 +100,10 @@ def _analysis(data_dir: Path, totals: StageTotals) -> AnalysisStage:
 def _indexing(data_dir: Path, totals: StageTotals) -> IndexingStage:
     index_settings = IndexSettings(data_dir=data_dir)
     backend = open_index(index_settings)
-    # Alert rules run on every newly indexed batch (api/alerts.py).
+    # Alert rules run on every newly indexed batch (api/alerting/engine.py).
     database = open_console_database(ApiSettings(), index_settings)
     alerts = build_alert_engine(ApiSettings(), backend, database)
-    linking = LinkingStep.open(data_dir, NlpSettings())
+    linking = LinkingStep.open(data_dir, LinkingSettings(), NlpSettings())
     return IndexingStage(
         SpoolPaths.under(data_dir), backend, totals, linking=linking, on_indexed=alerts.evaluate
     )

@@ -1,7 +1,7 @@
 """`track4tip model train` and `track4tip model evaluate`: the risk classifier's commands;
 `track4tip model encoder`: the offline rebuild of the encoder checkpoint.
 
-They parse arguments and call nlp.model_building; the encoder is loaded here, at the edge.
+They parse arguments and call nlp.classifier.building; the encoder is loaded here, at the edge.
 """
 
 from __future__ import annotations
@@ -13,11 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nlp.config import NlpSettings
-from nlp.errors import NlpError
-from nlp.evaluation import format_report
-from nlp.labelled_data import ColumnMap
-from nlp.model_building import (
+from nlp.classifier.building import (
     DEFAULT_MAX_WORDS,
     BuildOptions,
     Embedder,
@@ -25,6 +21,10 @@ from nlp.model_building import (
     bundled_labelled_set,
     evaluate_model,
 )
+from nlp.classifier.evaluation import format_report
+from nlp.classifier.labelled_data import ColumnMap
+from nlp.config import NlpSettings
+from nlp.errors import NlpError
 
 model_app = typer.Typer(
     help="The analysis models: rebuild the encoder; train and evaluate the risk classifier.",
@@ -162,7 +162,7 @@ def encoder_command(
 
     Example: track4tip model encoder --target /srv/models/multilingual-e5-small
     """
-    from nlp.encoder_checkpoint import REBUILT_NAME, read_manifest, rebuild_checkpoint
+    from nlp.encoder.checkpoint import REBUILT_NAME, read_manifest, rebuild_checkpoint
 
     folder = target or NlpSettings().model_cache_dir / REBUILT_NAME
     started = time.perf_counter()

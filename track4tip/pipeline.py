@@ -17,9 +17,9 @@ from crawlers.spool import SpoolReader, SpoolWriter
 from index.base import IndexBackend, UpsertReport
 from index.document import Document
 from index.queries import SearchQuery
+from linking.step import LinkingStep
 from nlp.pipeline import Analyzer
 from nlp.types import RiskLabel, TextInput
-from track4tip.linking_step import LinkingStep
 
 ANALYSER = "analyser"
 INDEXER = "indexer"
@@ -51,7 +51,7 @@ def analyse_batch(reader: SpoolReader, writer: SpoolWriter, analyser: Analyzer, 
     return batch.last_seq - start
 
 
-# Called with each batch once it is in the index: the alert rules (api/alerts.py).
+# Called with each batch once it is in the index: the alert rules (api/alerting/engine.py).
 BatchHook = Callable[[Sequence[Document]], object]
 
 

@@ -1,6 +1,6 @@
 """`track4tip users …`: the console's users and API keys, from the terminal.
 
-The commands only parse arguments and call `api.users.UserStore`; the console database is
+The commands only parse arguments and call `api.accounts.users.UserStore`; the console database is
 `TRACK4TIP_API_DATABASE_PATH`, else `<TRACK4TIP_DATA_DIR>/console.sqlite3` beside the index.
 Passwords are asked for (hidden) unless given; a key's token is printed once and never again.
 """
@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.accounts.users import Role, User, UserStore
 from api.config import ApiSettings
 from api.database import DEFAULT_FILE_NAME, ConsoleDatabase
 from api.errors import ConsoleError, RecordConflict
-from api.users import Role, User, UserStore
 from index.config import IndexSettings
 
 users_app = typer.Typer(help="Console users, their roles and API keys.", no_args_is_help=True)

@@ -27,11 +27,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.alert_delivery import Delivery, DeliveryStatus
-from api.alert_rules import AlertRule, AlertRuleIn, Channel
-from api.alerts import AlertEngine, DeliveryReport
+from api.accounts.users import User
+from api.alerting.delivery import Delivery, DeliveryStatus
+from api.alerting.engine import AlertEngine, DeliveryReport
+from api.alerting.rules import AlertRule, AlertRuleIn, Channel
 from api.deps import AlertsDep, AlertsUserDep
-from api.users import User
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 

@@ -17,9 +17,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from api.audit import AuditEntry, AuditFilter
+from api.accounts.schemas import AuditEntryOut, AuditPageOut
+from api.annotations.audit import AuditEntry, AuditFilter
 from api.deps import AuditDep, AuditorDep
-from api.schemas_console import AuditEntryOut, AuditPageOut
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 

@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api import auth
+from api.accounts import auth
+from api.accounts.permissions import permissions_of
+from api.accounts.schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, MeOut
 from api.deps import AnyUserDep, AuditDep, TemplatesDep, UsersDep
-from api.permissions import permissions_of
-from api.schemas_console import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, MeOut
 
 router = APIRouter(tags=["auth"])
 

@@ -3,8 +3,8 @@
 GET /api/exports/columns                 each table's columns and what they hold
 GET /api/exports/{table}?format=…        the export; the search parameters choose documents
 
-Exports are pseudonymised (api/pseudonymise.py) unless an admin asks for `raw=true`; either way
-the audit log records who exported what. The body streams, a chunk at a time, whatever the
+Exports are pseudonymised (api/accounts/pseudonymise.py) unless an admin asks for `raw=true`; either
+way the audit log records who exported what. The body streams, a chunk at a time, whatever the
 number of documents.
 """
 
@@ -17,13 +17,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.audit import search_details
+from api.accounts.permissions import Permission, allows
+from api.accounts.pseudonymise import Pseudonymiser
+from api.accounts.users import User
+from api.annotations.audit import search_details
 from api.deps import AuditDep, ExporterDep, IndexDep, SearchQueryDep
-from api.export_writers import ExportFormat
-from api.exports import COLUMNS, ExportTable, export_stream, file_name, matching_count
-from api.permissions import Permission, allows
-from api.pseudonymise import Pseudonymiser
-from api.users import User
+from api.exporting.datasets import COLUMNS, ExportTable, export_stream, file_name, matching_count
+from api.exporting.writers import ExportFormat
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 

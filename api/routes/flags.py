@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.annotations.flags import MAX_NOTE_LENGTH, Flag, FlagCategory, FlagEvent
 from api.deps import FlaggerDep, FlagsDep, IndexDep, ReaderDep
-from api.flags import MAX_NOTE_LENGTH, Flag, FlagCategory, FlagEvent
 
 router = APIRouter(prefix="/api", tags=["flags"])
 

@@ -19,9 +19,10 @@ from typing import Annotated, TextIO, TypeVar
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
 
+from api.accounts.permissions import Permission, allows
+from api.accounts.pseudonymise import Pseudonymiser
 from api.deps import AuditDep, IndexDep, NetworksUserDep
-from api.linking_store import LinkingStore
-from api.networks import (
+from api.group_views import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     ClusterOut,
@@ -31,12 +32,11 @@ from api.networks import (
     largest_groups,
     network_out,
 )
-from api.permissions import Permission, allows
-from api.pseudonymise import Pseudonymiser
-from nlp.errors import LinkingError
-from nlp.graph_export import GraphEdge, GraphNode, write_gexf, write_graphml
-from nlp.link_views import ClusterView, NetworkView
-from nlp.linking import Linker
+from linking.errors import LinkingError
+from linking.graph_export import GraphEdge, GraphNode, write_gexf, write_graphml
+from linking.linker import Linker
+from linking.store import LinkingStore
+from linking.views import ClusterView, NetworkView
 
 router = APIRouter(tags=["networks"])
 View = TypeVar("View", NetworkView, ClusterView)

@@ -21,9 +21,9 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import Response
 
 from api.deps import AuditDep, IndexDep, ReporterDep, ReportRendererDep, ReportsDep
-from api.report_rendering import ReportRenderer, checked_body
-from api.report_view import build_view
-from api.reports import Report, ReportIn, ReportSummary
+from api.reporting.rendering import ReportRenderer, checked_body
+from api.reporting.store import Report, ReportIn, ReportSummary
+from api.reporting.view import build_view
 from index.base import IndexBackend
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.audit import search_details
+from api.annotations.audit import search_details
+from api.annotations.saved_searches import MAX_NAME_LENGTH, SavedSearch, page_of
 from api.deps import AuditDep, IndexDep, SavedSearchesDep, SaverDep, SearcherDep
-from api.saved_searches import MAX_NAME_LENGTH, SavedSearch, page_of
 from api.schemas import SearchResponse
 from index.queries import MAX_PAGE_SIZE, SearchQuery
 

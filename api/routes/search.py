@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.audit import search_details
+from api.annotations.audit import search_details
 from api.deps import AuditDep, IndexDep, SearcherDep, SearchQueryDep
 from api.schemas import SearchResponse
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.audit import search_details
+from api.annotations.audit import search_details
 from api.deps import AuditDep, IndexDep, SearchQueryDep, TrendsUserDep
 from api.schemas import HistogramBucketOut
 from index.queries import DateField, Histogram, Interval, SplitField

@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from api.accounts.schemas import ApiKeyOut, UserIn, UserOut, UserPatch
 from api.deps import AuditDep, UserAdminDep, UsersDep
-from api.schemas_console import ApiKeyOut, UserIn, UserOut, UserPatch
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 

@@ -1,4 +1,4 @@
-"""Compose the synthetic multilingual labelled set nlp/data/labelled/ads_multilingual.jsonl.
+"""Compose the synthetic multilingual labelled set nlp/classifier/data/ads_multilingual.jsonl.
 
 Each item is written from the phrase pools (phrases_*.yaml): an opening, one or two body
 sentences, sometimes an extra one, and a closing, with invented slot values. Its labels are the
@@ -24,7 +24,7 @@ from nlp.pipeline import Analyzer
 from nlp.types import Strength, TextInput
 
 HERE = Path(__file__).resolve().parent
-OUTPUT = HERE.parents[1] / "nlp" / "data" / "labelled" / "ads_multilingual.jsonl"
+OUTPUT = HERE.parents[1] / "nlp" / "classifier" / "data" / "ads_multilingual.jsonl"
 SEED = 20240501
 # category -> (kind, pool, recruitment_fraud, trafficking_risk)
 CATEGORIES = {

@@ -26,10 +26,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.accounts.users import Role, User, UserStore
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.main import create_app
-from api.users import Role, User, UserStore
 from index.document import Document, SourceKind
 from index.embedded import EmbeddedIndex
 from tests.factories import make_document

@@ -22,11 +22,11 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.alert_delivery import SIGNATURE_HEADER
+from api.accounts.users import Role, UserStore
+from api.alerting.delivery import SIGNATURE_HEADER
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.main import create_app
-from api.users import Role, UserStore
 from index.embedded import EmbeddedIndex
 from tests.factories import make_document
 from tests.live_server import live_server

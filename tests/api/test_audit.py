@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.main import create_app
-from api.users import Role
 from index.document import Document
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import HTML, Accounts, make_accounts

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.users import Role, UserStore
+from api.accounts.users import Role, UserStore
 from tests.api.conftest import HTML, TEST_PASSWORD, Accounts, form_token, log_in
 
 
@@ -153,7 +153,7 @@ def test_passwords_are_salted_scrypt(accounts: Accounts) -> None:
 def test_a_session_ends_after_its_lifetime_however_busy() -> None:
     from types import SimpleNamespace
 
-    from api import auth
+    from api.accounts import auth
 
     fresh = SimpleNamespace(session={auth.SESSION_USER: 7, auth.SESSION_SINCE: time.time() - 30})
     assert auth.session_user_id(fresh, lifetime_seconds=60) == 7  # type: ignore[arg-type]
@@ -179,7 +179,7 @@ def test_password_guessing_is_throttled(client: TestClient) -> None:
 
 
 def test_the_throttle_forgets_old_failures_and_keeps_pairs_apart() -> None:
-    from api.auth import LoginThrottle
+    from api.accounts.auth import LoginThrottle
 
     throttle = LoginThrottle(max_failures=2, window_seconds=0.2)
     throttle.failed("10.0.0.1", "Ana")

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import HTML, Accounts
 from tests.live_server import live_server

@@ -17,9 +17,9 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 from pypdf import PdfReader
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.document import Capture
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import TEST_PASSWORD, Accounts

@@ -23,11 +23,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import SecretStr
 from pypdf import PdfReader
 
-from api.alerts import build_alert_engine
+from api.accounts.users import Role, UserStore
+from api.alerting.engine import build_alert_engine
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.main import create_app
-from api.users import Role, UserStore
 from index.embedded import EmbeddedIndex
 from index.queries import SearchQuery, Sort
 from nlp.types import EntityKind

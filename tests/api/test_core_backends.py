@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.base import IndexBackend
 from index.embedded import EmbeddedIndex
-from nlp.indicators import load_taxonomy
+from nlp.indicators.matching import load_taxonomy
 from tests.api.conftest import Accounts
 from tests.elasticsearch_node import elasticsearch_url
 from tests.elasticsearch_node import fresh_index as fresh_elasticsearch

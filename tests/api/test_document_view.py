@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.document import Capture
 from index.embedded import EmbeddedIndex
 from nlp.types import ClassifierScores, Entity, EntityKind, Risk, RiskContribution, RiskLabel

@@ -15,11 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from api.audit import AuditFilter, AuditLog
+from api.accounts.users import Role
+from api.annotations.audit import AuditFilter, AuditLog
 from api.config import ApiSettings
-from api.exports import DOCUMENT_COLUMNS, MODUS_OPERANDI_COLUMNS
+from api.exporting.datasets import DOCUMENT_COLUMNS, MODUS_OPERANDI_COLUMNS
 from api.main import create_app
-from api.users import Role
 from index.embedded import EmbeddedIndex
 from nlp.types import Entity, EntityKind, IndicatorHit, Strength
 from tests.api.conftest import Accounts

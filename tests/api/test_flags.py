@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 
-from api.users import Role
+from api.accounts.users import Role
 from index.embedded import EmbeddedIndex
-from nlp.indicators import load_taxonomy
+from nlp.indicators.matching import load_taxonomy
 from tests.api.conftest import Accounts, log_in
 from tests.factories import make_document
 

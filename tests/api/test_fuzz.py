@@ -19,10 +19,10 @@ from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from schemathesis.schemas import BaseSchema as OpenApiSchema
 
+from api.accounts.users import Role, UserStore
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.main import ROUTER_MODULES, create_app
-from api.users import Role, UserStore
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import TEST_PASSWORD, corpus
 

@@ -1,7 +1,7 @@
 """Networks and near-duplicate clusters through the API and the console (issue 7).
 
 A real embedded index and a real linking store, built as `track4tip index` builds them
-(track4tip.linking_step): three copies of one ad text with different phones form a cluster,
+(linking.step): three copies of one ad text with different phones form a cluster,
 and two of them share a phone with a differently worded ad, forming a network.
 
     key      text                        phone            site                  country
@@ -23,17 +23,18 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.document import Document
 from index.embedded import EmbeddedIndex
+from linking.config import LinkingSettings
+from linking.step import LINKING_FILE, LinkingStep
 from nlp.config import NlpSettings
 from nlp.types import Entity, EntityKind
 from tests.api.conftest import HTML, Accounts
 from tests.api.test_roles import ROUTES
 from tests.factories import make_document
-from track4tip.linking_step import LINKING_FILE, LinkingStep
 
 KEY = SecretStr("a-test-pseudonymisation-key")
 TEMPLATE = (
@@ -99,7 +100,7 @@ def linked_corpus() -> dict[str, Document]:
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedIndex, Path]]:
     folder = tmp_path_factory.mktemp("linked")
-    step = LinkingStep.open(folder, NlpSettings())
+    step = LinkingStep.open(folder, LinkingSettings(), NlpSettings())
     backend = EmbeddedIndex(folder / "index")
     backend.setup()
     try:

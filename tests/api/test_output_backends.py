@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.base import IndexBackend
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import Accounts

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import HTML, Accounts, log_in
 from tests.factories import make_document

@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from api.export_writers import Column, ColumnKind, csv_chunks, jsonl_chunks
-from api.pseudonymise import Pseudonymiser, scrub
+from api.accounts.pseudonymise import Pseudonymiser, scrub
+from api.exporting.writers import Column, ColumnKind, csv_chunks, jsonl_chunks
 from nlp.types import Entity, EntityKind
 
 KEY = b"unit-test-key-0123456789"

@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from api.audit import AuditFilter, AuditLog
+from api.accounts.users import Role
+from api.annotations.audit import AuditFilter, AuditLog
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.document import Capture, Document
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import Accounts

@@ -16,9 +16,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from api.accounts.permissions import MATRIX, PUBLIC_PATHS, Permission
+from api.accounts.users import Role
 from api.main import ROUTER_MODULES
-from api.permissions import MATRIX, PUBLIC_PATHS, Permission
-from api.users import Role
 from tests.api.conftest import Accounts
 
 DUMMY_PATH_VALUES = {"doc_id": "no-such-doc", "category": "coercion"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.users import Role
+from api.accounts.users import Role
 from index.document import Document
 from tests.api.conftest import HTML, Accounts, log_in
 

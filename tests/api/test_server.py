@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
-from api.users import Role
 from index.document import Document
 from index.embedded import EmbeddedIndex
 from tests.api.conftest import Accounts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.users import Role
+from api.accounts.users import Role
 from tests.api.conftest import TEST_PASSWORD, Accounts
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nlp.config import NlpSettings
-from nlp.encoder import Encoder
-from nlp.encoder_checkpoint import REBUILT_NAME, rebuild_checkpoint
+from nlp.encoder.checkpoint import REBUILT_NAME, rebuild_checkpoint
+from nlp.encoder.model import Encoder
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The demo web's content pages and channel posts as LinkInputs, read straight from tests/site.
 
-Field selectors follow tests/site/README.md; entities come from nlp.entities, as in analysis.
+Field selectors follow tests/site/README.md; entities come from nlp.entities.extraction, as in
+analysis.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 
 from parsel import Selector
 
-from nlp.entities import extract_entities
-from nlp.linking import LinkInput
+from linking.linker import LinkInput
+from nlp.entities.extraction import extract_entities
 
 SITE = Path(__file__).resolve().parents[1] / "site"
 EXPECTED = json.loads((SITE / "expected.json").read_text())

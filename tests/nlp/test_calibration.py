@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.calibration import (
+from nlp.classifier.calibration import (
     IsotonicCalibrator,
     PlattCalibrator,
     calibrator_from_dict,

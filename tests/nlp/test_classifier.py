@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.classifier import ModelConfig, RiskClassifier
+from nlp.classifier.artifact import data_manifest, write_artifact
+from nlp.classifier.labelled_data import LABELS, LabelledExample
+from nlp.classifier.scoring import ModelConfig, RiskClassifier
+from nlp.classifier.training import HeadSettings, best_f1_threshold, train
 from nlp.errors import ClassifierError
-from nlp.labelled_data import LABELS, LabelledExample
-from nlp.model_artifact import data_manifest, write_artifact
-from nlp.training import HeadSettings, best_f1_threshold, train
 
 FAST = HeadSettings(hidden=16, epochs=40)
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from nlp.deobfuscation import reveal
+from nlp.entities.deobfuscation import reveal
 
 
 def original_of(text: str, revealed_part: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from nlp.config import NlpSettings
-from nlp.encoder import Encoder, Windowing, resolve_precision
+from nlp.encoder.model import Encoder, Windowing, resolve_precision
 from nlp.errors import EncoderError
 
 SENTENCES = {

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nlp.config import NlpSettings
-from nlp.encoder_checkpoint import (
+from nlp.encoder.checkpoint import (
     HUB_ID,
     MANIFEST_NAME,
     REBUILT_NAME,
@@ -26,8 +26,8 @@ from nlp.encoder_checkpoint import (
     rebuild_checkpoint,
     resolve_checkpoint,
 )
+from nlp.encoder.packed_e5 import dequantise_q4_0, read_packed_model
 from nlp.errors import EncoderError, EncoderWeightsError
-from nlp.packed_e5 import dequantise_q4_0, read_packed_model
 from track4tip.cli import app
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import phonenumbers
 import pytest
 
-from nlp.entities import extract_entities, field_entities
-from nlp.spacy_pipelines import LanguagePipelines
+from nlp.entities.extraction import extract_entities, field_entities
+from nlp.language.spacy_pipelines import LanguagePipelines
 from nlp.types import EntityKind
 
 AD = {

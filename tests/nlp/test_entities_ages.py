@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.ages import find_ages
+from nlp.entities.ages import find_ages
 
 
 def values(text: str) -> list[str]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.contacts import canonical_url, find_emails, find_handles, find_urls, profile_handle
+from nlp.entities.contacts import (
+    canonical_url,
+    find_emails,
+    find_handles,
+    find_urls,
+    profile_handle,
+)
 from nlp.types import EntityKind
 
 

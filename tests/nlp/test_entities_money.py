@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.money import find_money
+from nlp.entities.money import find_money
 
 
 def values(text: str, country: str | None = None) -> list[str]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.names import find_names
-from nlp.spacy_pipelines import LanguagePipelines
+from nlp.entities.names import find_names
+from nlp.language.spacy_pipelines import LanguagePipelines
 from nlp.types import EntityKind
 
 

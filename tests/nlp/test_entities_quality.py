@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.entities import extract_entities
+from nlp.entities.extraction import extract_entities
 from nlp.types import Entity
 
 LABELLED = Path(__file__).parent / "data" / "entities_labelled.jsonl"

@@ -18,7 +18,7 @@ import phonenumbers
 import pytest
 import trafilatura
 
-from nlp.entities import extract_entities
+from nlp.entities.extraction import extract_entities
 from nlp.types import Entity, EntityKind
 
 REALWEB = Path(__file__).resolve().parents[3] / "shared" / "realweb"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.evaluation import (
+from nlp.classifier.evaluation import (
     evaluate,
     expected_calibration_error,
     format_report,
@@ -13,7 +13,7 @@ from nlp.evaluation import (
     recall_at_budget,
     slice_metrics,
 )
-from nlp.labelled_data import LabelledExample
+from nlp.classifier.labelled_data import LabelledExample
 
 
 def test_precision_recall_f1_at_a_threshold() -> None:

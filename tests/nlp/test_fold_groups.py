@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.fold_groups import grouped_folds, near_duplicate_groups, summarise_groups
+from nlp.classifier.folds import grouped_folds, near_duplicate_groups, summarise_groups
 
 TEMPLATE = (
     "Empresa internacional contrata señoritas de 18 a 25 años para trabajar en {city}, pasaje "

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from nlp.classifier.building import bundled_labelled_set
+from nlp.classifier.labelled_data import LABELS, ColumnMap, parse_label, read_labelled
 from nlp.errors import LabelledDataError
-from nlp.labelled_data import LABELS, ColumnMap, parse_label, read_labelled
-from nlp.model_building import bundled_labelled_set
 
 
 def write_jsonl(path: Path, rows: list[object]) -> Path:

@@ -6,8 +6,12 @@ import pytest
 
 from nlp.config import DEFAULT_LANGUAGES, NlpSettings
 from nlp.errors import LanguageBackendError
-from nlp.langid import MAX_CHARACTERS, LanguageIdentifier, normalise_for_identification
-from nlp.language_backends import BACKENDS, DEFAULT_FLOORS
+from nlp.language.backends import BACKENDS, DEFAULT_FLOORS
+from nlp.language.identification import (
+    MAX_CHARACTERS,
+    LanguageIdentifier,
+    normalise_for_identification,
+)
 from nlp.types import UNDETERMINED_LANGUAGE
 
 SHORT_ADS = [

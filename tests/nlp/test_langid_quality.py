@@ -14,8 +14,8 @@ import pytest
 import trafilatura
 
 from nlp.config import DEFAULT_LANGUAGES
-from nlp.langid import LanguageIdentifier
-from nlp.language_evaluation import LanguageReport, evaluate, load_labelled_texts
+from nlp.language.evaluation import LanguageReport, evaluate, load_labelled_texts
+from nlp.language.identification import LanguageIdentifier
 
 LABELLED = Path(__file__).parent / "data" / "langid_labelled.jsonl"
 REALWEB = Path(__file__).resolve().parents[3] / "shared" / "realweb"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nlp import papiamento
 from nlp.errors import LabelledDataError
-from nlp.language_evaluation import load_labelled_texts, score_answers
+from nlp.language import papiamento
+from nlp.language.evaluation import load_labelled_texts, score_answers
 
 FLOOR = papiamento.DEFAULT_MIN_CONFIDENCE
 

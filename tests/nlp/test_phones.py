@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.phones import FALLBACK_REGIONS, find_phones, regions_for
+from nlp.entities.phones import FALLBACK_REGIONS, find_phones, regions_for
 
 
 def values(text: str, country: str | None = None) -> list[str]:

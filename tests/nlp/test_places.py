@@ -8,7 +8,7 @@ import pycountry
 import pytest
 import yaml
 
-from nlp.places import CORRIDOR, corridor_gazetteer, find_places, fold
+from nlp.entities.places import CORRIDOR, corridor_gazetteer, find_places, fold
 
 
 def resolved(text: str, country: str | None = None) -> list[tuple[str, str, str, str | None]]:
@@ -86,7 +86,9 @@ def test_lower_case_words_are_not_places():
 
 
 def test_the_admin_table_names_real_iso_subdivisions():
-    table = yaml.safe_load(resources.files("nlp.data").joinpath("admin_areas.yaml").read_text())
+    table = yaml.safe_load(
+        resources.files("nlp.entities").joinpath("data", "admin_areas.yaml").read_text()
+    )
     for country, codes in table["codes"].items():
         assert country in CORRIDOR
         for iso in codes.values():

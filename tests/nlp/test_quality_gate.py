@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nlp.config import NlpSettings
-from nlp.evaluation import SliceMetrics
-from nlp.model_building import (
+from nlp.classifier.building import (
     BuildOptions,
     Embedder,
     bundled_labelled_set,
     read_training_data,
     train_on,
 )
+from nlp.classifier.evaluation import SliceMetrics
+from nlp.config import NlpSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 EMSCAD = ROOT.parent / "shared" / "data" / "emscad" / "train.csv"

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from nlp.indicators import load_taxonomy
+from nlp.indicators.matching import load_taxonomy
 from nlp.risk import LOW_BELOW, SINGLE_INDICATOR_CAP, WEAK_ONLY_CAP, assess, risk_label
 from nlp.types import (
     ClassifierScores,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.spacy_pipelines import (
+from nlp.language.spacy_pipelines import (
     FOLDED_NORM,
     LanguagePipelines,
     fold_token_text,

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from nlp.errors import TaxonomyError
-from nlp.indicators import load_taxonomy, parse_taxonomy
-from nlp.spacy_pipelines import LanguagePipelines
+from nlp.indicators.matching import load_taxonomy, parse_taxonomy
+from nlp.language.spacy_pipelines import LanguagePipelines
 from nlp.types import Strength
 
 PIPELINES = LanguagePipelines()

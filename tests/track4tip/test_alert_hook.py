@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from api.alert_rules import AlertRuleIn, AlertRuleStore
-from api.alerts import build_alert_engine
+from api.accounts.users import Role, UserStore
+from api.alerting.engine import build_alert_engine
+from api.alerting.rules import AlertRuleIn, AlertRuleStore
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
-from api.users import Role, UserStore
 from crawlers.spool import SpoolWriter
 from index.embedded import EmbeddedIndex
 from tests.factories import make_document

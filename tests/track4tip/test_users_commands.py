@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from api.accounts.users import Role, UserStore
 from api.database import ConsoleDatabase
-from api.users import Role, UserStore
 from index.config import IndexSettings
 from track4tip.cli import app
 from track4tip.users_commands import DEMO_USERS, create_demo_users, open_console_database
