@@ -8,6 +8,12 @@
 - `DatabaseDep`, `UsersDep`, `AuditDep`: the console's SQLite state and its stores.
 - `ReportsDep`, `ReportRendererDep`, `AlertsDep`: reports, their renderer, the alert engine
   (its `rules`, `outbox` and `dispatcher`).
+- `SettingsDep`, `EvidenceDirDep`, `LoginThrottleDep`: the app's settings, the crawler's
+  evidence folder (None when not configured), the failed-login throttle.
+- `LinkerDep`: a read-only linker over the linking store for one request (None when nothing
+  is linked yet); `NetworkViewDep` / `ClusterViewDep`: the group named in the path, or a 404.
+- `ViewerPseudonymiserDep`: None for callers who may read documents, else the keyed
+  pseudonymiser (503 without a key); `keyed_pseudonymiser()` builds it for exports too.
 - `CurrentUser`: the caller (API key or console session; 401 otherwise), with the CSRF check
   on unsafe session requests (403). `require_permission(Permission.X)` — or, where a route
   needs roles outside the matrix, `require_roles(*roles)` — is a dependency that also refuses
@@ -17,18 +23,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from pathlib import Path as FilePath
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.templating import Jinja2Templates
 
 from api.accounts import auth
-from api.accounts.permissions import MATRIX, Permission
+from api.accounts.permissions import MATRIX, Permission, allows
+from api.accounts.pseudonymise import Pseudonymiser
 from api.accounts.users import Role, User, UserStore
 from api.alerting.engine import AlertEngine
 from api.annotations.audit import AuditLog
 from api.annotations.flags import FlagStore
 from api.annotations.saved_searches import SavedSearchStore
+from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from api.reporting.rendering import ReportRenderer
 from api.reporting.store import ReportStore
@@ -39,16 +49,38 @@ from api.search_params import query_from_params as query_from_params
 from api.search_params import search_query as search_query
 from index.base import IndexBackend
 from index.document import Document
+from linking.errors import LinkingError
+from linking.linker import Linker
+from linking.store import LinkingStore
+from linking.views import ClusterView, NetworkView
 
 
-# The getters only read app.state: `async def` keeps them on the event loop instead of costing
+# This module is the only reader of `app.state` (create_app() is its only writer).
+# The getters only read it: `async def` keeps them on the event loop instead of costing
 # each request a hop to the thread pool per dependency (measured by bench/bench_api.py).
 async def get_index(request: Request) -> IndexBackend:
     return request.app.state.index
 
 
-async def get_templates(request: Request) -> Jinja2Templates:
+def templates_of(request: Request) -> Jinja2Templates:
+    """The console's templates; also for the error handlers, which take no dependencies."""
     return request.app.state.templates
+
+
+async def get_templates(request: Request) -> Jinja2Templates:
+    return templates_of(request)
+
+
+async def get_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+async def get_login_throttle(request: Request) -> auth.LoginThrottle:
+    return request.app.state.login_throttle
+
+
+async def get_linking_store(request: Request) -> LinkingStore:
+    return request.app.state.linking
 
 
 async def get_database(request: Request) -> ConsoleDatabase:
@@ -84,6 +116,8 @@ async def get_alerts(request: Request) -> AlertEngine:
 
 
 IndexDep = Annotated[IndexBackend, Depends(get_index)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+LoginThrottleDep = Annotated[auth.LoginThrottle, Depends(get_login_throttle)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 DatabaseDep = Annotated[ConsoleDatabase, Depends(get_database)]
 UsersDep = Annotated[UserStore, Depends(get_users)]
@@ -95,6 +129,13 @@ ReportRendererDep = Annotated[ReportRenderer, Depends(get_report_renderer)]
 AlertsDep = Annotated[AlertEngine, Depends(get_alerts)]
 
 
+async def get_evidence_dir(settings: SettingsDep) -> FilePath | None:
+    return settings.evidence_dir
+
+
+EvidenceDirDep = Annotated[FilePath | None, Depends(get_evidence_dir)]
+
+
 # --- the caller ---------------------------------------------------------------------------
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -104,7 +145,7 @@ def _unauthorised(message: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers=_CHALLENGE)
 
 
-def resolve_caller(request: Request, users: UsersDep) -> auth.Caller:
+def resolve_caller(request: Request, users: UsersDep, settings: SettingsDep) -> auth.Caller:
     """The user behind the API key, else behind the session cookie; 401 when neither."""
     key = auth.presented_key(request)
     if key is not None:
@@ -113,7 +154,7 @@ def resolve_caller(request: Request, users: UsersDep) -> auth.Caller:
             raise _unauthorised("invalid, revoked or disabled API key")
         caller = auth.Caller(user, auth.Via.API_KEY)
     else:
-        lifetime = request.app.state.settings.session_lifetime
+        lifetime = settings.session_lifetime
         user_id = auth.session_user_id(request, lifetime)
         found = users.find(user_id) if user_id is not None else None
         if found is None or found.disabled:
@@ -192,3 +233,80 @@ def existing_document(
 
 
 DocumentDep = Annotated[Document, Depends(existing_document)]
+
+
+# --- linking: the store, the group in the path, pseudonymised contacts ---------------------
+
+View = TypeVar("View", NetworkView, ClusterView)
+
+NetworkId = Annotated[
+    str,
+    Path(
+        pattern=r"^net-[\w-]+$",
+        max_length=200,
+        description="A network id.",
+        examples=["net-3f1c9a0b7d2e4c6a8b1d0e2f"],
+    ),
+]
+ClusterId = Annotated[
+    str,
+    Path(
+        pattern=r"^dup-[\w-]+$",
+        max_length=200,
+        description="A near-duplicate cluster id.",
+        examples=["dup-3f1c9a0b7d2e4c6a8b1d0e2f"],
+    ),
+]
+
+
+def open_linker(
+    store: Annotated[LinkingStore, Depends(get_linking_store)],
+) -> Iterator[Linker | None]:
+    with store.open() as linker:
+        yield linker
+
+
+LinkerDep = Annotated[Linker | None, Depends(open_linker)]
+
+
+def _group(linker: Linker | None, read: Callable[[Linker], View], group_id: str) -> View:
+    if linker is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {group_id!r}: nothing linked yet")
+    try:
+        return read(linker)
+    except LinkingError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+
+
+def requested_network(network_id: NetworkId, linker: LinkerDep) -> NetworkView:
+    """The network named in the path, or a 404 naming why it is not there."""
+    return _group(linker, lambda found: found.network(network_id), network_id)
+
+
+def requested_cluster(cluster_id: ClusterId, linker: LinkerDep) -> ClusterView:
+    return _group(linker, lambda found: found.cluster(cluster_id), cluster_id)
+
+
+NetworkViewDep = Annotated[NetworkView, Depends(requested_network)]
+ClusterViewDep = Annotated[ClusterView, Depends(requested_cluster)]
+
+
+def keyed_pseudonymiser(settings: ApiSettings, refusal: str) -> Pseudonymiser:
+    """The pseudonymiser of the configured key; 503 starting with `refusal` without one."""
+    key = settings.pseudonymisation_key
+    if key is None or len(key.get_secret_value()) < 16:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"{refusal}: set TRACK4TIP_API_PSEUDONYMISATION_KEY (16+ characters)",
+        )
+    return Pseudonymiser(key.get_secret_value().encode("utf-8"))
+
+
+def viewer_pseudonymiser(user: NetworksUserDep, settings: SettingsDep) -> Pseudonymiser | None:
+    """None for callers who may read documents; a Pseudonymiser for the others."""
+    if allows(user.role, Permission.READ):
+        return None
+    return keyed_pseudonymiser(settings, "networks are shown to researchers with hashed contacts")
+
+
+ViewerPseudonymiserDep = Annotated[Pseudonymiser | None, Depends(viewer_pseudonymiser)]

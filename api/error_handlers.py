@@ -31,6 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
+from api.deps import templates_of
 from api.errors import ConsoleError, InvalidRecord, RecordConflict, RecordNotFound, Unavailable
 from index.errors import IndexBackendError, InvalidQuery
 from linking.errors import StoreUnavailable
@@ -45,7 +46,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def _html_error(request: Request, status_code: int, messages: list[str]) -> Response:
-    templates = request.app.state.templates
+    templates = templates_of(request)
     context = {"status_code": status_code, "messages": messages}
     return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
 

@@ -1,4 +1,8 @@
-"""The crawler's evidence files the console shows: a document's screenshot.
+"""What the console and reports show as evidence: a hit's words in place, a screenshot.
+
+An indicator hit is shown with up to `EVIDENCE_CONTEXT_CHARS` characters either side of its
+span, cut with "…" where the field goes on (`hit_in_context`), on document pages and in reports
+alike.
 
 A capture names its screenshot relative to the WARC folder, `screenshots/<sha256>.png`, where
 the name is the digest of the bytes. Only names of exactly that shape are served (nothing
@@ -10,9 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from index.document import Capture
+from index.document import Capture, Document
+from nlp.types import IndicatorHit
+
+EVIDENCE_CONTEXT_CHARS = 80
 
 SCREENSHOT_NAME = re.compile(r"^screenshots/(?P<digest>[0-9a-f]{64})\.png$")
 
@@ -37,3 +45,22 @@ def screenshot_file(evidence_dir: Path, capture: Capture | None) -> Path | None:
     if hashlib.sha256(path.read_bytes()).hexdigest() != match["digest"]:
         return None
     return path
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An indicator hit with the words around its span, to show the span in place."""
+
+    hit: IndicatorHit
+    before: str
+    span: str
+    after: str
+
+
+def hit_in_context(document: Document, hit: IndicatorHit) -> Evidence:
+    text = document.analysed_fields.get(hit.field, "")
+    start = max(0, hit.start - EVIDENCE_CONTEXT_CHARS)
+    before = ("…" if start else "") + text[start : hit.start]
+    after = text[hit.end : hit.end + EVIDENCE_CONTEXT_CHARS]
+    after += "…" if hit.end + EVIDENCE_CONTEXT_CHARS < len(text) else ""
+    return Evidence(hit=hit, before=before, span=text[hit.start : hit.end], after=after)

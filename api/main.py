@@ -61,7 +61,7 @@ from api.routes import auth as auth_routes
 from index.base import IndexBackend
 from linking.store import DEFAULT_FILE_NAME as LINKING_FILE_NAME
 from linking.store import LinkingStore
-from nlp.indicators.matching import load_taxonomy
+from nlp.indicators.taxonomy import read_taxonomy_file
 
 CONSOLE_DIR = Path(__file__).parent / "console"
 
@@ -198,7 +198,9 @@ def create_app(
     app.state.users = UserStore(database)
     app.state.audit = AuditLog(database)
     app.state.login_throttle = auth.LoginThrottle()
-    app.state.flags = FlagStore(database, app.state.audit, partial(load_taxonomy, taxonomy_path))
+    app.state.flags = FlagStore(
+        database, app.state.audit, partial(read_taxonomy_file, taxonomy_path)
+    )
     app.state.saved_searches = SavedSearchStore(database)
     app.state.reports = ReportStore(database)
     app.state.report_renderer = ReportRenderer()

@@ -6,21 +6,55 @@ Elasticsearch client and the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from index.base import IndexBackend
 from index.config import IndexSettings
 
 
+def _embedded(settings: IndexSettings) -> IndexBackend:
+    from index.embedded import EmbeddedIndex
+
+    return EmbeddedIndex(settings.embedded_dir)
+
+
+def _elasticsearch(settings: IndexSettings) -> IndexBackend:
+    from index.elastic import ElasticsearchIndex
+
+    return ElasticsearchIndex.from_settings(settings)
+
+
+def _migrate_embedded(settings: IndexSettings) -> int:
+    from index.embedded import migrate
+
+    return migrate(settings.embedded_dir)
+
+
+def _migrate_elasticsearch(settings: IndexSettings) -> int:
+    from index.elastic import migrate
+
+    return migrate(settings)
+
+
+@dataclass(frozen=True)
+class BackendEntry:
+    """How to build a backend of one kind, and how to migrate its stored index."""
+
+    build: Callable[[IndexSettings], IndexBackend]
+    migrate: Callable[[IndexSettings], int]
+
+
+# The registry: TRACK4TIP_INDEX_INDEX_BACKEND names one of these.
+REGISTRY: dict[str, BackendEntry] = {
+    "embedded": BackendEntry(_embedded, _migrate_embedded),
+    "elasticsearch": BackendEntry(_elasticsearch, _migrate_elasticsearch),
+}
+
+
 def open_index(settings: IndexSettings) -> IndexBackend:
     """The configured backend, set up and ready to read and write."""
-    backend: IndexBackend
-    if settings.index_backend == "elasticsearch":
-        from index.elastic import ElasticsearchIndex
-
-        backend = ElasticsearchIndex.from_settings(settings)
-    else:
-        from index.embedded import EmbeddedIndex
-
-        backend = EmbeddedIndex(settings.embedded_dir)
+    backend = REGISTRY[settings.index_backend].build(settings)
     try:
         backend.setup()
     except BaseException:
@@ -31,10 +65,4 @@ def open_index(settings: IndexSettings) -> IndexBackend:
 
 def migrate_index(settings: IndexSettings) -> int:
     """Upgrade the configured index to this version's schema and mapping; returns records read."""
-    if settings.index_backend == "elasticsearch":
-        from index.elastic import migrate as migrate_elasticsearch
-
-        return migrate_elasticsearch(settings)
-    from index.embedded import migrate
-
-    return migrate(settings.embedded_dir)
+    return REGISTRY[settings.index_backend].migrate(settings)

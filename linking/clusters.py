@@ -23,11 +23,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from linking.errors import LinkingError
+from linking.groups import GroupChanges, GroupTable
 from linking.sqlite_batches import select_in
 
 _SCHEMA = """
@@ -72,20 +73,6 @@ class ClusterSettings:
             raise LinkingError(f"bucket_cap must be at least 1, not {self.bucket_cap}")
 
 
-@dataclass
-class ClusterChanges:
-    """What one `add` did: the cluster root of each new document, and the clusters it touched.
-
-    `touched` holds the roots of every cluster that gained members (after merges), so the caller
-    can refresh the evidence of their older members; `renamed` maps each older document whose
-    root changed (a merge) to its new root.
-    """
-
-    roots: dict[int, int] = field(default_factory=dict)
-    touched: set[int] = field(default_factory=set)
-    renamed: dict[int, int] = field(default_factory=dict)
-
-
 class NearDuplicateClusters:
     """The clusters of one linking store; `connection` is owned by the caller."""
 
@@ -93,10 +80,11 @@ class NearDuplicateClusters:
         self._db = connection
         self.settings = settings
         self._db.executescript(_SCHEMA)
+        self.groups = GroupTable(connection, "cluster_signatures", "cluster")
 
     def add(
         self, seqs: Sequence[int], signatures: np.ndarray, risky: Sequence[bool]
-    ) -> ClusterChanges:
+    ) -> GroupChanges:
         """Cluster new documents (by sequence number, in order); one signature row each."""
         if signatures.shape != (len(seqs), self.settings.num_perm):
             raise LinkingError(
@@ -105,7 +93,7 @@ class NearDuplicateClusters:
             )
         keys = band_keys(signatures, self.settings.bands)
         buckets = self._load_buckets(np.unique(keys))
-        changes = ClusterChanges()
+        changes = GroupChanges()
         bucket_rows: list[tuple[int, int]] = []
         for row, seq in enumerate(seqs):
             self._add_one(seq, signatures[row], bool(risky[row]), keys[row], buckets, changes)
@@ -115,22 +103,13 @@ class NearDuplicateClusters:
         self._db.executemany("INSERT INTO cluster_buckets (key, seq) VALUES (?, ?)", bucket_rows)
         return changes
 
-    def root_of(self, seqs: Iterable[int]) -> dict[int, int]:
+    def roots_of(self, seqs: Iterable[int]) -> dict[int, int]:
         """The cluster root of each known sequence number."""
-        return dict(
-            select_in(self._db, "SELECT seq, cluster FROM cluster_signatures WHERE seq IN", seqs)
-        )
+        return self.groups.roots_of(seqs)
 
     def members(self, root: int) -> list[int]:
         """Sequence numbers in a cluster, oldest first."""
-        rows = self._db.execute(
-            "SELECT seq FROM cluster_signatures WHERE cluster = ? ORDER BY seq", (root,)
-        )
-        return [seq for (seq,) in rows]
-
-    def sizes(self, roots: Iterable[int]) -> dict[int, int]:
-        sql = "SELECT cluster, COUNT(*) FROM cluster_signatures WHERE cluster IN"
-        return dict(select_in(self._db, sql, roots, suffix=" GROUP BY cluster"))
+        return self.groups.members(root)
 
     def _add_one(
         self,
@@ -139,19 +118,18 @@ class NearDuplicateClusters:
         risky: bool,
         keys: np.ndarray,
         buckets: dict[int, list[int]],
-        changes: ClusterChanges,
+        changes: GroupChanges,
     ) -> None:
         candidates = {member for key in keys.tolist() for member in buckets.get(key, ())}
         matches = self._near_duplicates(signature, risky, candidates)
-        roots = set(self.root_of(matches).values())
+        roots = set(self.roots_of(matches).values())
         root = min(roots | {seq})
         self._db.execute(
             "INSERT INTO cluster_signatures (seq, signature, risky, cluster) VALUES (?, ?, ?, ?)",
             (seq, signature.astype(np.uint32).tobytes(), int(risky), root),
         )
         changes.roots[seq] = root
-        for other in roots - {root}:
-            self._merge(other, root, changes)
+        self.groups.join(roots, root, changes)
         if root != seq:
             changes.touched.add(root)
 
@@ -169,18 +147,6 @@ class NearDuplicateClusters:
             if float(np.mean(other == signature)) >= self.settings.threshold:
                 matches.add(seq)
         return matches
-
-    def _merge(self, old_root: int, new_root: int, changes: ClusterChanges) -> None:
-        for member in self.members(old_root):
-            if member in changes.roots:
-                changes.roots[member] = new_root
-            else:
-                changes.renamed[member] = new_root
-        self._db.execute(
-            "UPDATE cluster_signatures SET cluster = ? WHERE cluster = ?", (new_root, old_root)
-        )
-        changes.touched.discard(old_root)
-        changes.touched.add(new_root)
 
     def _remember(
         self, seq: int, keys: np.ndarray, buckets: dict[int, list[int]]

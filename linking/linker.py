@@ -29,11 +29,12 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from linking.clusters import ClusterChanges, ClusterSettings, NearDuplicateClusters
+from linking.clusters import ClusterSettings, NearDuplicateClusters
 from linking.config import LinkingSettings
 from linking.errors import LinkingError
 from linking.graph_export import GraphEdge, GraphNode
-from linking.networks import Identifier, NetworkChanges, SharedIdentifierNetworks
+from linking.groups import GroupChanges
+from linking.networks import Identifier, SharedIdentifierNetworks
 from linking.sqlite_batches import select_in
 from linking.views import CLUSTER_PREFIX, NETWORK_PREFIX, ClusterView, LinkViews, NetworkView
 from nlp.shingles import text_signatures
@@ -149,7 +150,7 @@ class Linker:
         try:
             new, known = self._store(batch)
             cluster_changes = self._cluster(new)
-            network_changes = NetworkChanges()
+            network_changes = GroupChanges()
             for seq, item in [*new, *known]:
                 self.networks.add(seq, self._identifiers(item), network_changes)
             result = self._result(batch, cluster_changes, network_changes)
@@ -223,7 +224,7 @@ class Linker:
             new.append((int(cursor.lastrowid or 0), item))
         return new, known
 
-    def _cluster(self, new: list[tuple[int, LinkInput]]) -> ClusterChanges:
+    def _cluster(self, new: list[tuple[int, LinkInput]]) -> GroupChanges:
         texts = [masked_text(item) for _, item in new]
         signatures = text_signatures(texts, self.settings.shingle_size, self.settings.num_perm)
         risky = [item.risky for _, item in new]
@@ -241,7 +242,7 @@ class Linker:
         return found
 
     def _result(
-        self, batch: Sequence[LinkInput], clusters: ClusterChanges, networks: NetworkChanges
+        self, batch: Sequence[LinkInput], clusters: GroupChanges, networks: GroupChanges
     ) -> LinkResult:
         batch_seqs = self.seqs_of(item.doc_id for item in batch)
         ordered = [batch_seqs[item.doc_id] for item in batch]
@@ -254,7 +255,7 @@ class Linker:
         return LinkResult(self._links([*ordered, *sorted(older)]))
 
     def _links(self, seqs: list[int]) -> list[DocumentLinks]:
-        cluster_roots = self.clusters.root_of(seqs)
+        cluster_roots = self.clusters.roots_of(seqs)
         network_roots = self.networks.roots_of(seqs)
         groups = _GroupFacts(self, set(cluster_roots.values()), set(network_roots.values()))
         doc_ids = self.doc_ids_of(seqs)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from linking.errors import LinkingError
+from linking.groups import GroupChanges, GroupTable
 from linking.sqlite_batches import select_in
 
 _SCHEMA = """
@@ -50,15 +51,6 @@ class Identifier:
     value: str
 
 
-@dataclass
-class NetworkChanges:
-    """The network root of each new document, roots that gained or lost members, renamed olders."""
-
-    roots: dict[int, int] = field(default_factory=dict)
-    touched: set[int] = field(default_factory=set)
-    renamed: dict[int, int] = field(default_factory=dict)
-
-
 class SharedIdentifierNetworks:
     """The networks of one linking store; `connection` is owned by the caller."""
 
@@ -68,8 +60,9 @@ class SharedIdentifierNetworks:
         self._db = connection
         self.max_degree = max_degree
         self._db.executescript(_SCHEMA)
+        self.groups = GroupTable(connection, "network_members", "network")
 
-    def add(self, seq: int, identifiers: Iterable[Identifier], changes: NetworkChanges) -> None:
+    def add(self, seq: int, identifiers: Iterable[Identifier], changes: GroupChanges) -> None:
         """Link a document to what shares its identifiers; a known document gains new ones only.
 
         New documents come in increasing sequence order, so the root stays the oldest member.
@@ -90,25 +83,17 @@ class SharedIdentifierNetworks:
                 "INSERT INTO network_members (seq, network) VALUES (?, ?)", (seq, root)
             )
         changes.roots[seq] = root
-        for other in roots - {root}:
-            self._rename(other, root, changes)
+        self.groups.join(roots, root, changes)
         if root != seq:
             changes.touched.add(root)
 
     def roots_of(self, seqs: Iterable[int]) -> dict[int, int]:
-        return dict(
-            select_in(self._db, "SELECT seq, network FROM network_members WHERE seq IN", seqs)
-        )
+        """The network root of each known sequence number."""
+        return self.groups.roots_of(seqs)
 
     def members(self, root: int) -> list[int]:
-        rows = self._db.execute(
-            "SELECT seq FROM network_members WHERE network = ? ORDER BY seq", (root,)
-        )
-        return [seq for (seq,) in rows]
-
-    def sizes(self, roots: Iterable[int]) -> dict[int, int]:
-        sql = "SELECT network, COUNT(*) FROM network_members WHERE network IN"
-        return dict(select_in(self._db, sql, roots, suffix=" GROUP BY network"))
+        """Sequence numbers in a network, oldest first."""
+        return self.groups.members(root)
 
     def identifiers_of(self, seqs: Sequence[int]) -> dict[int, list[tuple[Identifier, int]]]:
         """Each document's identifiers with their degree (how many documents carry them)."""
@@ -145,22 +130,13 @@ class SharedIdentifierNetworks:
                 attached.append((identifier_id, degree))
         return attached
 
-    def _split_around(self, identifier_id: int, changes: NetworkChanges) -> None:
+    def _split_around(self, identifier_id: int, changes: GroupChanges) -> None:
         """The identifier just became too common: recompute the components it held together."""
         holders = self._documents_of({identifier_id})
         old_roots = set(self.roots_of(holders).values())
         affected = {seq for root in old_roots for seq in self.members(root)}
-        current = self.roots_of(affected)
         for component in self._components(affected):
-            root = min(component)
-            for seq in component:
-                if seq in changes.roots:
-                    changes.roots[seq] = root
-                elif current[seq] != root:
-                    changes.renamed[seq] = root
-            sql = "UPDATE network_members SET network = ? WHERE seq IN"
-            select_in(self._db, sql, component, params=(root,))
-            changes.touched.add(root)
+            self.groups.regroup(component, min(component), changes)
 
     def _components(self, seqs: set[int]) -> list[set[int]]:
         """Connected components of the stored `seqs` through identifiers under the degree cap."""
@@ -189,15 +165,3 @@ class SharedIdentifierNetworks:
     def _documents_of(self, identifier_ids: Iterable[int]) -> set[int]:
         sql = "SELECT seq FROM document_identifiers WHERE identifier IN"
         return {seq for (seq,) in select_in(self._db, sql, identifier_ids)}
-
-    def _rename(self, old_root: int, new_root: int, changes: NetworkChanges) -> None:
-        for member in self.members(old_root):
-            if member in changes.roots:
-                changes.roots[member] = new_root
-            else:
-                changes.renamed[member] = new_root
-        self._db.execute(
-            "UPDATE network_members SET network = ? WHERE network = ?", (new_root, old_root)
-        )
-        changes.touched.discard(old_root)
-        changes.touched.add(new_root)

@@ -18,7 +18,7 @@ from index.document import Document
 from linking.config import LinkingSettings
 from linking.linker import DocumentLinks, Linker, LinkInput
 from nlp.config import NlpSettings
-from nlp.indicators.matching import load_taxonomy
+from nlp.indicators.taxonomy import read_taxonomy_file
 from nlp.risk import assess
 from nlp.types import NetworkEvidence, Risk, Strength
 
@@ -53,12 +53,14 @@ class LinkingStep:
         cls, data_dir: Path, settings: LinkingSettings, nlp_settings: NlpSettings
     ) -> LinkingStep:
         """`nlp_settings` name the taxonomy and language that re-scored risks explain with."""
-        taxonomy = load_taxonomy(nlp_settings.taxonomy_path)
+        indicators = {
+            item.id: item for item in read_taxonomy_file(nlp_settings.taxonomy_path).indicators
+        }
 
         def indicator_name(indicator_id: str) -> str:
             # Older documents may carry an indicator a newer taxonomy renamed or dropped.
             try:
-                return taxonomy.indicator(indicator_id).name(nlp_settings.explanation_language)
+                return indicators[indicator_id].name(nlp_settings.explanation_language)
             except KeyError:
                 return indicator_id.replace("_", " ")
 

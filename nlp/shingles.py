@@ -18,9 +18,12 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 DEFAULT_SHINGLE_SIZE = 5
 DEFAULT_NUM_PERM = 128
@@ -67,6 +70,8 @@ def minhash(
     shingles: Iterable[str], num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED
 ) -> MinHash:
     """A MinHash signature of the shingles; equal arguments give equal signatures in any run."""
+    from datasketch import MinHash
+
     signature = MinHash(
         num_perm=num_perm,
         seed=seed,
@@ -175,6 +180,8 @@ def signature_from_bytes(data: bytes, seed: int = DEFAULT_SEED) -> MinHash:
     if len(data) % 4:
         raise ValueError(f"a stored signature must be a multiple of 4 bytes, got {len(data)}")
     values = np.frombuffer(data, dtype=np.uint32).astype(np.uint64)
+    from datasketch import MinHash
+
     return MinHash(
         seed=seed,
         hashvalues=values,
@@ -187,4 +194,7 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     if num_perm < 1:
         raise ValueError(f"num_perm must be at least 1, got {num_perm}")
     # datasketch draws the same (a, b) pairs for a given seed; building them once is the saving.
+    # Imported here: the API reads linking views without ever building a signature.
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=seed).permutations

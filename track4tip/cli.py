@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from dotenv import load_dotenv
@@ -25,15 +25,12 @@ from crawlers.profiles import (
     load_profiles,
     select_profiles,
 )
-from crawlers.runner import CrawlReport, run_crawl_in_subprocess
 from index.backends import open_index
 from index.config import IndexSettings
 from index.errors import IndexBackendError
 from index.queries import SearchQuery, Sort
 from linking.config import LinkingSettings
-from linking.step import LinkingStep
 from nlp.config import NlpSettings
-from nlp.pipeline import Analyzer
 from track4tip import views
 from track4tip.model_commands import model_app
 from track4tip.pipeline import (
@@ -45,6 +42,9 @@ from track4tip.pipeline import (
     summarise,
 )
 from track4tip.users_commands import open_console_database, print_demo_users, users_app
+
+if TYPE_CHECKING:
+    from crawlers.runner import CrawlReport
 
 app = typer.Typer(
     name="track4tip",
@@ -86,18 +86,27 @@ def _selected_profiles(path: Path, sites: list[str] | None) -> list[SourceProfil
         raise typer.BadParameter(str(error), param_hint="--profiles/--source") from error
 
 
+# Each stage's libraries are imported where the stage is built, so that `track4tip --help`,
+# `search` and `users` start without Scrapy, spaCy or torch, and a crawl without the NLP
+# (tests/test_import_weight.py).
 def _crawl(
     settings: CrawlerSettings, profiles: list[SourceProfile], base_url: str | None
 ) -> CrawlReport:
+    from crawlers.runner import run_crawl_in_subprocess
+
     return run_crawl_in_subprocess(profiles, settings, base_url=base_url)
 
 
 def _analysis(data_dir: Path, totals: StageTotals) -> AnalysisStage:
+    from nlp.pipeline import Analyzer
+
     analyser = Analyzer.from_settings(NlpSettings())
     return AnalysisStage(SpoolPaths.under(data_dir), analyser, totals)
 
 
 def _indexing(data_dir: Path, totals: StageTotals) -> IndexingStage:
+    from linking.step import LinkingStep
+
     index_settings = IndexSettings(data_dir=data_dir)
     backend = open_index(index_settings)
     # Alert rules run on every newly indexed batch (api/alerting/engine.py).

@@ -13,16 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nlp.classifier.building import (
-    DEFAULT_MAX_WORDS,
-    BuildOptions,
-    Embedder,
-    build_model,
-    bundled_labelled_set,
-    evaluate_model,
-)
-from nlp.classifier.evaluation import format_report
-from nlp.classifier.labelled_data import ColumnMap
+from nlp.classifier.text_preparation import DEFAULT_MAX_WORDS
 from nlp.config import NlpSettings
 from nlp.errors import NlpError
 
@@ -40,6 +31,8 @@ def _fail(error: NlpError) -> typer.Exit:
 
 
 def _default_data() -> list[Path]:
+    from nlp.classifier.building import bundled_labelled_set
+
     files = [bundled_labelled_set()]
     if EMSCAD.is_file():
         files.append(EMSCAD)
@@ -83,6 +76,10 @@ def train_command(
 
     Example: track4tip model train --name risk-e5-small --seed 0
     """
+    # The classifier's libraries (torch, scikit-learn) load only for the command that uses them.
+    from nlp.classifier.building import BuildOptions, Embedder, build_model
+    from nlp.classifier.evaluation import format_report
+
     options = BuildOptions(
         name=name,
         seed=seed,
@@ -137,6 +134,10 @@ def evaluate_command(
 
     Example: track4tip model evaluate --model models/risk-e5-small ads.csv --label-column fraudulent
     """
+    from nlp.classifier.building import Embedder, evaluate_model
+    from nlp.classifier.evaluation import format_report
+    from nlp.classifier.labelled_data import ColumnMap
+
     columns = ColumnMap(
         text=text_column, language=language_column, labels=_label_columns(label_column)
     )

@@ -12,14 +12,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawlers.spool import SpoolReader, SpoolWriter
 from index.base import IndexBackend, UpsertReport
 from index.document import Document
 from index.queries import SearchQuery
-from linking.step import LinkingStep
-from nlp.pipeline import Analyzer
 from nlp.types import RiskLabel, TextInput
+
+if TYPE_CHECKING:
+    # Built by the caller; importing them here would load spaCy for every command.
+    from linking.step import LinkingStep
+    from nlp.pipeline import Analyzer
 
 ANALYSER = "analyser"
 INDEXER = "indexer"

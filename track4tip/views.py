@@ -6,18 +6,21 @@ import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from crawlers.capture import VerifyReport
-from crawlers.runner import CrawlReport
 from index.base import UpsertReport
 from index.queries import SearchResults
 from track4tip.pipeline import IndexSummary, StageTotals
 from track4tip.pipeline import Progress as StageProgress
+
+if TYPE_CHECKING:
+    from crawlers.capture import VerifyReport
+    from crawlers.runner import CrawlReport
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 

@@ -303,6 +303,13 @@ class Senders:
     rules: AlertRuleStore
 
     def send(self, delivery: Delivery, recipients: list[str], url: str | None) -> None:
+        """Send on the delivery's channel; the console channel is read, never sent.
+
+        Channels are a closed enum (`Channel`) rather than a registry by name, unlike index and
+        language backends or export formats: each sender needs its own fields of the rule
+        (recipients; a URL and a signing secret), so a new channel means a new rule column,
+        form and migration anyway, and a registry would hide nothing that this branch shows.
+        """
         if delivery.channel is Channel.EMAIL:
             self.email(delivery, recipients)
         elif delivery.channel is Channel.WEBHOOK:

@@ -27,7 +27,7 @@ from api.database import ConsoleDatabase
 from api.errors import InvalidRecord, RecordNotFound, Unavailable
 from index.base import IndexBackend
 from nlp.errors import NlpError
-from nlp.indicators.matching import Taxonomy, load_taxonomy
+from nlp.indicators.taxonomy import TaxonomyFile, read_taxonomy_file
 
 MAX_NOTE_LENGTH = 5000
 
@@ -128,7 +128,7 @@ class FlagStore:
         self,
         database: ConsoleDatabase,
         audit: AuditLog,
-        taxonomy: Callable[[], Taxonomy] = load_taxonomy,
+        taxonomy: Callable[[], TaxonomyFile] = read_taxonomy_file,
     ) -> None:
         self.database = database
         self.audit = audit

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import ExporterDep, IndexDep, TemplatesDep
+from api.deps import ExporterDep, IndexDep, SettingsDep, TemplatesDep
 from api.exporting.datasets import COLUMNS, ExportTable
 from api.exporting.writers import ExportFormat
 from index.queries import SearchQuery
@@ -28,7 +28,11 @@ FILTERS = ("q", "country", "site", "indicator", "language", "risk_label", "publi
 
 @router.get("/exports", response_class=HTMLResponse)
 def exports_page(
-    request: Request, user: ExporterDep, index: IndexDep, templates: TemplatesDep
+    request: Request,
+    user: ExporterDep,
+    index: IndexDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     facets = index.search(SearchQuery(size=1)).facets
     context = {
@@ -36,7 +40,7 @@ def exports_page(
         "formats": list(ExportFormat),
         "columns": COLUMNS,
         "choices": {name: [bucket.value for bucket in facets.get(name, [])] for name in facets},
-        "key_missing": request.app.state.settings.pseudonymisation_key is None,
+        "key_missing": settings.pseudonymisation_key is None,
     }
     return templates.TemplateResponse(request, "exports.html", context)
 

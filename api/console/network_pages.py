@@ -14,7 +14,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.console import i18n
-from api.deps import AuditDep, IndexDep, NetworksUserDep, TemplatesDep
+from api.deps import (
+    AuditDep,
+    ClusterViewDep,
+    IndexDep,
+    LinkerDep,
+    NetworksUserDep,
+    NetworkViewDep,
+    TemplatesDep,
+    ViewerPseudonymiserDep,
+)
 from api.group_views import (
     DEFAULT_LIMIT,
     cluster_out,
@@ -24,14 +33,6 @@ from api.group_views import (
     timeline_buckets,
 )
 from api.reporting.trend_chart import trend_svg
-from api.routes.networks import (
-    ClusterId,
-    LinkerDep,
-    NetworkId,
-    PseudonymiserDep,
-    cluster_view,
-    network_view,
-)
 from index.queries import HistogramBucket
 
 router = APIRouter(include_in_schema=False)
@@ -53,15 +54,13 @@ def networks_page(
 def network_page(
     request: Request,
     user: NetworksUserDep,
-    network_id: NetworkId,
+    view: NetworkViewDep,
     index: IndexDep,
-    linker: LinkerDep,
-    pseudonymiser: PseudonymiserDep,
+    pseudonymiser: ViewerPseudonymiserDep,
     templates: TemplatesDep,
     audit: AuditDep,
 ) -> HTMLResponse:
-    view = network_view(linker, network_id)
-    audit.record(user, "view_network", network_id, {"via": "console"})
+    audit.record(user, "view_network", view.network_id, {"via": "console"})
     network = network_out(index, view, pseudonymiser)
     buckets = [HistogramBucket(start=day, count=count) for day, count in timeline_buckets(network)]
     title = i18n.t("documents_per_day", i18n.language_of(request))
@@ -73,15 +72,13 @@ def network_page(
 def cluster_page(
     request: Request,
     user: NetworksUserDep,
-    cluster_id: ClusterId,
+    view: ClusterViewDep,
     index: IndexDep,
-    linker: LinkerDep,
-    pseudonymiser: PseudonymiserDep,
+    pseudonymiser: ViewerPseudonymiserDep,
     templates: TemplatesDep,
     audit: AuditDep,
 ) -> HTMLResponse:
-    view = cluster_view(linker, cluster_id)
-    audit.record(user, "view_cluster", cluster_id, {"via": "console"})
+    audit.record(user, "view_cluster", view.cluster_id, {"via": "console"})
     cluster = cluster_out(index, view, pseudonymiser)
     context = {"cluster": cluster, "pieces": template_pieces(cluster.template)}
     return templates.TemplateResponse(request, "cluster.html", context)

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from api.deps import (
     AuditDep,
+    EvidenceDirDep,
     IndexDep,
     ReporterDep,
     ReportRendererDep,
@@ -126,7 +127,7 @@ def _saved(report: Report) -> RedirectResponse:
 
 @router.post("/reports")
 def create_report_form(
-    request: Request,
+    evidence_dir: EvidenceDirDep,
     user: ReporterDep,
     index: IndexDep,
     reports: ReportsDep,
@@ -134,9 +135,7 @@ def create_report_form(
     audit: AuditDep,
     body: ReportForm,
 ) -> RedirectResponse:
-    stored = checked_body(
-        body, index, renderer, user.username, request.app.state.settings.evidence_dir
-    )
+    stored = checked_body(body, index, renderer, user.username, evidence_dir)
     report = reports.create(stored, user.username)
     audit.record(user, "report_create", str(report.id), {"title": report.title})
     return _saved(report)
@@ -160,7 +159,7 @@ def report_page(
 
 @router.post("/reports/{report_id}")
 def save_report_form(
-    request: Request,
+    evidence_dir: EvidenceDirDep,
     user: ReporterDep,
     report_id: ReportId,
     index: IndexDep,
@@ -170,9 +169,7 @@ def save_report_form(
     body: ReportForm,
 ) -> RedirectResponse:
     reports.get(report_id)
-    stored = checked_body(
-        body, index, renderer, user.username, request.app.state.settings.evidence_dir
-    )
+    stored = checked_body(body, index, renderer, user.username, evidence_dir)
     report = reports.save(report_id, stored, user.username)
     audit.record(user, "report_save", str(report.id), {"version": report.version})
     return _saved(report)

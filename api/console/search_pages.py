@@ -7,8 +7,6 @@ the single place where HTML from outside the templates enters a page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
@@ -29,25 +27,12 @@ from api.deps import (
     TemplatesDep,
 )
 from api.errors import Unavailable
+from api.evidence import hit_in_context
 from api.related import related_documents
 from api.schemas import DocumentOut, HitOut, SearchResponse
-from index.document import Document
 from index.queries import Sort
-from nlp.types import IndicatorHit
 
 router = APIRouter(include_in_schema=False)
-
-EVIDENCE_CONTEXT_CHARS = 80
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """An indicator hit with the words around its span, to show the span in place."""
-
-    hit: IndicatorHit
-    before: str
-    span: str
-    after: str
 
 
 def _trusted_highlights(hit: HitOut) -> dict[str, list[Markup]]:
@@ -57,15 +42,6 @@ def _trusted_highlights(hit: HitOut) -> dict[str, list[Markup]]:
         field: [Markup(fragment) for fragment in fragments]
         for field, fragments in hit.highlights.items()
     }
-
-
-def _evidence(document: Document, hit: IndicatorHit) -> Evidence:
-    text = document.analysed_fields.get(hit.field, "")
-    start = max(0, hit.start - EVIDENCE_CONTEXT_CHARS)
-    before = ("…" if start else "") + text[start : hit.start]
-    after = text[hit.end : hit.end + EVIDENCE_CONTEXT_CHARS]
-    after += "…" if hit.end + EVIDENCE_CONTEXT_CHARS < len(text) else ""
-    return Evidence(hit=hit, before=before, span=text[hit.start : hit.end], after=after)
 
 
 def _flag_choices(flags: FlagStore, user: User) -> dict[str, object]:
@@ -118,7 +94,7 @@ def document_page(
     context = {
         "document": DocumentOut.from_document(document, len(versions)),
         "versions": versions,
-        "evidence": [_evidence(document, hit) for hit in document.indicators],
+        "evidence": [hit_in_context(document, hit) for hit in document.indicators],
         "flags": flags.current(document.id),
         "history": flags.history(document.id),
         **_flag_choices(flags, user),

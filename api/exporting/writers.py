@@ -16,15 +16,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 ROWS_PER_CHUNK = 1000
 ROWS_PER_ROW_GROUP = 2_000
@@ -40,15 +40,6 @@ class ColumnKind(StrEnum):
     INTEGER = "integer"
     TIME = "time"
     TEXT_LIST = "text_list"
-
-
-_ARROW_TYPES = {
-    ColumnKind.TEXT: pa.string(),
-    ColumnKind.NUMBER: pa.float64(),
-    ColumnKind.INTEGER: pa.int64(),
-    ColumnKind.TIME: pa.timestamp("us", tz="UTC"),
-    ColumnKind.TEXT_LIST: pa.list_(pa.string()),
-}
 
 
 @dataclass(frozen=True)
@@ -129,6 +120,7 @@ def jsonl_chunks(
 
 
 # --- Parquet --------------------------------------------------------------------------------
+# pyarrow is imported when a Parquet export starts: the API and the console start without it.
 
 
 class _DrainableSink(io.RawIOBase):
@@ -157,12 +149,24 @@ class _DrainableSink(io.RawIOBase):
 
 
 def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
-    return pa.schema([(column.name, _ARROW_TYPES[column.kind]) for column in columns])
+    import pyarrow as pa
+
+    types = {
+        ColumnKind.TEXT: pa.string(),
+        ColumnKind.NUMBER: pa.float64(),
+        ColumnKind.INTEGER: pa.int64(),
+        ColumnKind.TIME: pa.timestamp("us", tz="UTC"),
+        ColumnKind.TEXT_LIST: pa.list_(pa.string()),
+    }
+    return pa.schema([(column.name, types[column.kind]) for column in columns])
 
 
 def parquet_chunks(
     rows: Iterable[Row], columns: Sequence[Column], rows_per_group: int = ROWS_PER_ROW_GROUP
 ) -> Iterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     schema = arrow_schema(columns)
     names = [column.name for column in columns]
     sink = _DrainableSink()
@@ -183,8 +187,12 @@ def write_chunks(
     rows: Iterable[Row], columns: Sequence[Column], fmt: ExportFormat
 ) -> Iterator[bytes]:
     """The export of `rows` in `fmt`, as a stream of byte chunks."""
-    if fmt is ExportFormat.CSV:
-        return csv_chunks(rows, columns)
-    if fmt is ExportFormat.JSONL:
-        return jsonl_chunks(rows, columns)
-    return parquet_chunks(rows, columns)
+    return WRITERS[fmt](rows, columns)
+
+
+# The registry of export formats: the `format` parameter names one.
+WRITERS: dict[ExportFormat, Callable[[Iterable[Row], Sequence[Column]], Iterator[bytes]]] = {
+    ExportFormat.CSV: csv_chunks,
+    ExportFormat.JSONL: jsonl_chunks,
+    ExportFormat.PARQUET: parquet_chunks,
+}

@@ -19,7 +19,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from api.errors import InvalidRecord
-from api.evidence import screenshot_file
+from api.evidence import Evidence, hit_in_context, screenshot_file
 from api.reporting.store import ReportSection, StoredBody, TrendSpec
 from api.reporting.trend_chart import trend_svg
 from index.base import IndexBackend
@@ -27,18 +27,9 @@ from index.document import Document
 from index.queries import Histogram, SearchQuery
 from nlp.types import IndicatorHit
 
-EVIDENCE_CONTEXT_CHARS = 80
 # A screenshot larger than this is named in the report but not embedded in it.
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 ENTITY_VALUES_SHOWN = 20
-
-
-@dataclass(frozen=True)
-class Evidence:
-    hit: IndicatorHit
-    before: str
-    span: str
-    after: str
 
 
 @dataclass(frozen=True)
@@ -115,15 +106,6 @@ def _pinned(index: IndexBackend, doc_id: str, version: int) -> Document | None:
         if stored.version == version:
             return stored
     return index.get(doc_id)
-
-
-def _evidence(document: Document, hit: IndicatorHit) -> Evidence:
-    text = document.analysed_fields.get(hit.field, "")
-    start = max(0, hit.start - EVIDENCE_CONTEXT_CHARS)
-    before = ("…" if start else "") + text[start : hit.start]
-    after = text[hit.end : hit.end + EVIDENCE_CONTEXT_CHARS]
-    after += "…" if hit.end + EVIDENCE_CONTEXT_CHARS < len(text) else ""
-    return Evidence(hit=hit, before=before, span=text[hit.start : hit.end], after=after)
 
 
 def _screenshot(document: Document, evidence_dir: Path | None) -> str | None:
@@ -211,7 +193,7 @@ def build_view(
         ReportDocument(
             number=number,
             document=document,
-            evidence=[_evidence(document, hit) for hit in document.indicators],
+            evidence=[hit_in_context(document, hit) for hit in document.indicators],
             screenshot=_screenshot(document, evidence_dir),
         )
         for number, document in enumerate(documents, start=1)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.accounts import auth
 from api.accounts.permissions import permissions_of
 from api.accounts.schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, MeOut
-from api.deps import AnyUserDep, AuditDep, TemplatesDep, UsersDep
+from api.deps import AnyUserDep, AuditDep, LoginThrottleDep, TemplatesDep, UsersDep
 
 router = APIRouter(tags=["auth"])
 
@@ -42,13 +42,13 @@ async def login(
     templates: TemplatesDep,
     users: UsersDep,
     audit: AuditDep,
+    throttle: LoginThrottleDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> HTMLResponse | RedirectResponse:
     if not await auth.csrf_ok(request):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the login form expired; reload it")
-    throttle: auth.LoginThrottle = request.app.state.login_throttle
     address = request.client.host if request.client else "unknown"
     if throttle.blocked(address, username):
         raise HTTPException(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
-from api.deps import AuditDep, DocumentDep, IndexDep, ReaderDep
+from api.deps import AuditDep, DocumentDep, EvidenceDirDep, IndexDep, ReaderDep
 from api.evidence import screenshot_file
 from api.related import RelatedOut, related_documents
 from api.schemas import DocumentOut, VersionOut, VersionsOut
@@ -57,9 +57,8 @@ def read_related(user: ReaderDep, document: DocumentDep, index: IndexDep) -> Rel
         404: {"description": "No such document, no screenshot, or it fails its digest."},
     },
 )
-def read_screenshot(user: ReaderDep, document: DocumentDep, request: Request) -> FileResponse:
+def read_screenshot(user: ReaderDep, document: DocumentDep, folder: EvidenceDirDep) -> FileResponse:
     """The PNG, re-hashed first: one that no longer matches its SHA-256 is not served."""
-    folder = request.app.state.settings.evidence_dir
     path = screenshot_file(folder, document.capture) if folder is not None else None
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no screenshot of document {document.id!r}")

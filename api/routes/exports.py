@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -21,7 +21,15 @@ from api.accounts.permissions import Permission, allows
 from api.accounts.pseudonymise import Pseudonymiser
 from api.accounts.users import User
 from api.annotations.audit import search_details
-from api.deps import AuditDep, ExporterDep, IndexDep, SearchQueryDep
+from api.config import ApiSettings
+from api.deps import (
+    AuditDep,
+    ExporterDep,
+    IndexDep,
+    SearchQueryDep,
+    SettingsDep,
+    keyed_pseudonymiser,
+)
 from api.exporting.datasets import COLUMNS, ExportTable, export_stream, file_name, matching_count
 from api.exporting.writers import ExportFormat
 
@@ -34,20 +42,14 @@ class ColumnOut(BaseModel):
     description: str
 
 
-def _pseudonymiser(request: Request, user: User, raw: bool) -> Pseudonymiser | None:
+def _pseudonymiser(settings: ApiSettings, user: User, raw: bool) -> Pseudonymiser | None:
     if raw:
         if not allows(user.role, Permission.EXPORT_RAW):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"role {user.role} may not export raw personal data"
             )
         return None
-    key = request.app.state.settings.pseudonymisation_key
-    if key is None or len(key.get_secret_value()) < 16:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "exports are switched off: set TRACK4TIP_API_PSEUDONYMISATION_KEY (16+ characters)",
-        )
-    return Pseudonymiser(key.get_secret_value().encode("utf-8"))
+    return keyed_pseudonymiser(settings, "exports are switched off")
 
 
 @router.get("/columns", response_model=dict[str, list[ColumnOut]], summary="Export columns")
@@ -76,7 +78,7 @@ def export_columns(user: ExporterDep) -> dict[str, list[ColumnOut]]:
     },
 )
 def export(
-    request: Request,
+    settings: SettingsDep,
     user: ExporterDep,
     table: Annotated[ExportTable, Path(description="documents or modus_operandi")],
     query: SearchQueryDep,
@@ -89,7 +91,7 @@ def export(
     `page`, `size` and `sort` do not apply), one row each. Pseudonymised unless `raw`:
     phones, e-mails, handles, URLs and authors become keyed HMAC-SHA256 hashes, and names
     and contacts in the title and text are replaced (`[PHONE:1a2b3c4d]`, `[PERSON]`)."""
-    pseudonymiser = _pseudonymiser(request, user, raw)
+    pseudonymiser = _pseudonymiser(settings, user, raw)
     total = matching_count(index, query)
     if total == 0:
         raise HTTPException(

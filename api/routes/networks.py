@@ -14,14 +14,25 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import Annotated, TextIO, TypeVar
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, TextIO
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.accounts.permissions import Permission, allows
 from api.accounts.pseudonymise import Pseudonymiser
-from api.deps import AuditDep, IndexDep, NetworksUserDep
+from api.deps import (
+    AuditDep,
+    ClusterViewDep,
+    IndexDep,
+    LinkerDep,
+    NetworkId,
+    NetworksUserDep,
+    NetworkViewDep,
+    ViewerPseudonymiserDep,
+    requested_network,
+)
 from api.group_views import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -32,80 +43,16 @@ from api.group_views import (
     largest_groups,
     network_out,
 )
-from linking.errors import LinkingError
 from linking.graph_export import GraphEdge, GraphNode, write_gexf, write_graphml
 from linking.linker import Linker
-from linking.store import LinkingStore
-from linking.views import ClusterView, NetworkView
 
 router = APIRouter(tags=["networks"])
-View = TypeVar("View", NetworkView, ClusterView)
 
-NetworkId = Annotated[
-    str,
-    Path(
-        pattern=r"^net-[\w-]+$",
-        max_length=200,
-        description="A network id.",
-        examples=["net-3f1c9a0b7d2e4c6a8b1d0e2f"],
-    ),
-]
-ClusterId = Annotated[
-    str,
-    Path(
-        pattern=r"^dup-[\w-]+$",
-        max_length=200,
-        description="A near-duplicate cluster id.",
-        examples=["dup-3f1c9a0b7d2e4c6a8b1d0e2f"],
-    ),
-]
 _NOT_FOUND = {404: {"description": "No such network or cluster (or nothing linked yet)."}}
 _NO_KEY = {503: {"description": "A researcher asks and no pseudonymisation key is set."}}
 # Graph files are written to a spooled file first: in memory up to this size, then on disk.
 SPOOL_BYTES = 1024 * 1024
 CHUNK_CHARS = 64 * 1024
-
-
-def viewer_pseudonymiser(request: Request, user: NetworksUserDep) -> Pseudonymiser | None:
-    """None for callers who may read documents; a Pseudonymiser for the others."""
-    if allows(user.role, Permission.READ):
-        return None
-    key = request.app.state.settings.pseudonymisation_key
-    if key is None or len(key.get_secret_value()) < 16:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "networks are shown to researchers with hashed contacts: "
-            "set TRACK4TIP_API_PSEUDONYMISATION_KEY (16+ characters)",
-        )
-    return Pseudonymiser(key.get_secret_value().encode("utf-8"))
-
-
-def open_linker(request: Request) -> Iterator[Linker | None]:
-    store: LinkingStore = request.app.state.linking
-    with store.open() as linker:
-        yield linker
-
-
-PseudonymiserDep = Annotated[Pseudonymiser | None, Depends(viewer_pseudonymiser)]
-LinkerDep = Annotated[Linker | None, Depends(open_linker)]
-
-
-def network_view(linker: Linker | None, network_id: str) -> NetworkView:
-    """The network, or a 404 naming why it is not there."""
-    return _view(linker, lambda found: found.network(network_id), network_id)
-
-
-def cluster_view(linker: Linker | None, cluster_id: str) -> ClusterView:
-    return _view(linker, lambda found: found.cluster(cluster_id), cluster_id)
-
-
-def _view(linker: Linker | None, read: Callable[[Linker], View], group_id: str) -> View:
-    if linker is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {group_id!r}: nothing linked yet")
-    try:
-        return read(linker)
-    except LinkingError as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
 
 
 @router.get(
@@ -127,30 +74,44 @@ def list_networks(
     return largest_groups(index, linker, limit)
 
 
+class GraphFormat(StrEnum):
+    GEXF = "gexf"
+    GRAPHML = "graphml"
+
+
+@dataclass(frozen=True)
+class GraphWriter:
+    write: Callable[[list[GraphNode], Iterator[GraphEdge], TextIO], int]
+    media_type: str
+
+
+# The graph formats by name: the path's suffix picks one.
+GRAPH_WRITERS = {
+    GraphFormat.GEXF: GraphWriter(write_gexf, "application/gexf+xml"),
+    GraphFormat.GRAPHML: GraphWriter(write_graphml, "application/graphml+xml"),
+}
+
+
 def _graph_download(
-    view: NetworkView,
-    linker: Linker,
-    pseudonymiser: Pseudonymiser | None,
-    writer: Callable[[list[GraphNode], Iterator[GraphEdge], TextIO], int],
-    suffix: str,
-    media_type: str,
+    network_id: str, linker: Linker, pseudonymiser: Pseudonymiser | None, graph_format: GraphFormat
 ) -> StreamingResponse:
-    nodes, edges = linker.graph([view.network_id])
+    writer = GRAPH_WRITERS[graph_format]
+    nodes, edges = linker.graph([network_id])
     if pseudonymiser is not None:
         nodes, edges = _pseudonymous_graph(nodes, edges, pseudonymiser)
     # Closed by `chunks()` once the response has been sent, so no `with` here.
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8")  # noqa: SIM115
-    writer(nodes, edges, spool)
+    writer.write(nodes, edges, spool)
     spool.seek(0)
 
     def chunks() -> Iterator[str]:
         with spool:
             yield from iter(lambda: spool.read(CHUNK_CHARS), "")
 
-    name = f"{view.network_id}{suffix}"
+    name = f"{network_id}.{graph_format.value}"
     return StreamingResponse(
         chunks(),
-        media_type=media_type,
+        media_type=writer.media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -177,45 +138,28 @@ _GRAPH_RESPONSES = {**_NOT_FOUND, **_NO_KEY}
 
 
 @router.get(
-    "/api/networks/{network_id}.gexf",
+    "/api/networks/{network_id}.{graph_format}",
     response_class=StreamingResponse,
-    summary="A network as GEXF (Gephi)",
-    responses={200: {"content": {"application/gexf+xml": {}}}, **_GRAPH_RESPONSES},
+    summary="A network as GEXF (Gephi) or GraphML",
+    responses={
+        200: {"content": {writer.media_type: {} for writer in GRAPH_WRITERS.values()}},
+        **_GRAPH_RESPONSES,
+    },
 )
-def network_gexf(
+def network_graph(
     user: NetworksUserDep,
     network_id: NetworkId,
+    graph_format: GraphFormat,
     linker: LinkerDep,
-    pseudonymiser: PseudonymiserDep,
+    pseudonymiser: ViewerPseudonymiserDep,
     audit: AuditDep,
 ) -> StreamingResponse:
     """Documents and identifiers as nodes, "carries" edges between them."""
-    view = network_view(linker, network_id)
-    assert linker is not None  # network_view answered 404 otherwise
-    audit.record(user, "export_graph", network_id, {"format": "gexf"})
-    return _graph_download(view, linker, pseudonymiser, write_gexf, ".gexf", "application/gexf+xml")
-
-
-@router.get(
-    "/api/networks/{network_id}.graphml",
-    response_class=StreamingResponse,
-    summary="A network as GraphML",
-    responses={200: {"content": {"application/graphml+xml": {}}}, **_GRAPH_RESPONSES},
-)
-def network_graphml(
-    user: NetworksUserDep,
-    network_id: NetworkId,
-    linker: LinkerDep,
-    pseudonymiser: PseudonymiserDep,
-    audit: AuditDep,
-) -> StreamingResponse:
-    """The same graph as GEXF, in GraphML."""
-    view = network_view(linker, network_id)
-    assert linker is not None
-    audit.record(user, "export_graph", network_id, {"format": "graphml"})
-    return _graph_download(
-        view, linker, pseudonymiser, write_graphml, ".graphml", "application/graphml+xml"
-    )
+    # Looked up here, not as a dependency, so that an unknown format is a 422 before a 404.
+    view = requested_network(network_id, linker)
+    assert linker is not None  # requested_network answered 404 otherwise
+    audit.record(user, "export_graph", view.network_id, {"format": graph_format.value})
+    return _graph_download(view.network_id, linker, pseudonymiser, graph_format)
 
 
 @router.get(
@@ -226,16 +170,14 @@ def network_graphml(
 )
 def read_network(
     user: NetworksUserDep,
-    network_id: NetworkId,
+    view: NetworkViewDep,
     index: IndexDep,
-    linker: LinkerDep,
-    pseudonymiser: PseudonymiserDep,
+    pseudonymiser: ViewerPseudonymiserDep,
     audit: AuditDep,
 ) -> NetworkOut:
     """Its documents (titles and URLs for those who may read them), the identifiers that tie
     them (hashed for researchers), documents per day, countries, sites and date span."""
-    view = network_view(linker, network_id)
-    audit.record(user, "view_network", network_id, {"documents": len(view.documents)})
+    audit.record(user, "view_network", view.network_id, {"documents": len(view.documents)})
     return network_out(index, view, pseudonymiser)
 
 
@@ -247,14 +189,12 @@ def read_network(
 )
 def read_cluster(
     user: NetworksUserDep,
-    cluster_id: ClusterId,
+    view: ClusterViewDep,
     index: IndexDep,
-    linker: LinkerDep,
-    pseudonymiser: PseudonymiserDep,
+    pseudonymiser: ViewerPseudonymiserDep,
     audit: AuditDep,
 ) -> ClusterOut:
     """Its members and the template they share: the common words, and each slot (where
     members differ) with its kind and the values seen."""
-    view = cluster_view(linker, cluster_id)
-    audit.record(user, "view_cluster", cluster_id, {"members": len(view.members)})
+    audit.record(user, "view_cluster", view.cluster_id, {"members": len(view.members)})
     return cluster_out(index, view, pseudonymiser)

@@ -17,10 +17,10 @@ from enum import StrEnum
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import Response
 
-from api.deps import AuditDep, IndexDep, ReporterDep, ReportRendererDep, ReportsDep
+from api.deps import AuditDep, EvidenceDirDep, IndexDep, ReporterDep, ReportRendererDep, ReportsDep
 from api.reporting.rendering import ReportRenderer, checked_body
 from api.reporting.store import Report, ReportIn, ReportSummary
 from api.reporting.view import build_view
@@ -73,7 +73,7 @@ def report_templates(user: ReporterDep, renderer: ReportRendererDep) -> list[str
     responses=_REFUSED,
 )
 def create_report(
-    request: Request,
+    evidence_dir: EvidenceDirDep,
     user: ReporterDep,
     body: ReportIn,
     index: IndexDep,
@@ -81,7 +81,7 @@ def create_report(
     renderer: ReportRendererDep,
     audit: AuditDep,
 ) -> Report:
-    stored = checked_body(body, index, renderer, user.username, _evidence_dir(request))
+    stored = checked_body(body, index, renderer, user.username, evidence_dir)
     report = reports.create(stored, user.username)
     audit.record(user, "report_create", str(report.id), {"title": report.title})
     return report
@@ -101,7 +101,7 @@ def read_report(
     responses={**_NOT_FOUND, **_REFUSED},
 )
 def save_report(
-    request: Request,
+    evidence_dir: EvidenceDirDep,
     user: ReporterDep,
     report_id: ReportId,
     body: ReportIn,
@@ -111,14 +111,10 @@ def save_report(
     audit: AuditDep,
 ) -> Report:
     reports.get(report_id)  # 404 before the work of checking the body
-    stored = checked_body(body, index, renderer, user.username, _evidence_dir(request))
+    stored = checked_body(body, index, renderer, user.username, evidence_dir)
     report = reports.save(report_id, stored, user.username)
     audit.record(user, "report_save", str(report.id), {"version": report.version})
     return report
-
-
-def _evidence_dir(request: Request) -> FilePath | None:
-    return request.app.state.settings.evidence_dir
 
 
 def render_report(
@@ -126,7 +122,7 @@ def render_report(
     fmt: ReportFormat,
     index: IndexBackend,
     renderer: ReportRenderer,
-    request: Request,
+    evidence_dir: FilePath | None,
 ) -> bytes:
     view = build_view(
         index,
@@ -135,7 +131,7 @@ def render_report(
         version=report.version,
         saved_by=report.saved_by,
         saved_at=report.saved_at,
-        evidence_dir=_evidence_dir(request),
+        evidence_dir=evidence_dir,
     )
     if fmt is ReportFormat.MARKDOWN:
         return renderer.markdown(view).encode("utf-8")
@@ -156,7 +152,7 @@ def render_report(
     },
 )
 def download_report(
-    request: Request,
+    evidence_dir: EvidenceDirDep,
     user: ReporterDep,
     report_id: ReportId,
     index: IndexDep,
@@ -170,7 +166,7 @@ def download_report(
     inline: Annotated[bool, Query(description="Show in the browser (preview).")] = False,
 ) -> Response:
     report = reports.get(report_id, version)
-    content = render_report(report, fmt, index, renderer, request)
+    content = render_report(report, fmt, index, renderer, evidence_dir)
     details = {"format": fmt.value, "version": report.version, "inline": inline}
     audit.record(user, "report_download", str(report.id), details)
     name = f"track4tip-report-{report.id}-v{report.version}.{fmt.value}"

@@ -21,15 +21,13 @@ from nlp.classifier.artifact import data_manifest, write_artifact
 from nlp.classifier.evaluation import SliceMetrics, evaluate
 from nlp.classifier.labelled_data import LABELS, ColumnMap, LabelledExample, read_labelled
 from nlp.classifier.scoring import ModelConfig, RiskClassifier, encoder_identity
-from nlp.classifier.text_preparation import prepare_for_classifier
+from nlp.classifier.text_preparation import DEFAULT_MAX_WORDS, prepare_for_classifier
 from nlp.classifier.training import HeadSettings, TrainingResult, train
 from nlp.config import NlpSettings
 from nlp.encoder.embedding_cache import EmbeddingCache
 
 if TYPE_CHECKING:
     from nlp.encoder.model import Encoder
-
-DEFAULT_MAX_WORDS = 200
 
 
 def bundled_labelled_set() -> Path:

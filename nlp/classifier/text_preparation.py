@@ -16,6 +16,9 @@ from functools import lru_cache
 
 from stop_words import get_stop_words
 
+# Words of a text the shipped model reads (see the module docstring).
+DEFAULT_MAX_WORDS = 200
+
 _TAG = re.compile(r"<[^>]+>")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")

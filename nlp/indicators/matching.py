@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import spacy
@@ -23,7 +22,6 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from nlp.errors import TaxonomyError
 from nlp.indicators.patterns import (
     NEGATIONS,
     SENTENCE_BREAKS,
@@ -31,7 +29,7 @@ from nlp.indicators.patterns import (
     compile_pattern,
     compile_term,
 )
-from nlp.indicators.taxonomy import IndicatorSpec, read_taxonomy
+from nlp.indicators.taxonomy import IndicatorSpec, read_taxonomy, read_taxonomy_file
 from nlp.language.spacy_pipelines import LanguagePipelines
 from nlp.types import IndicatorHit
 
@@ -39,7 +37,6 @@ __all__ = ["IndicatorSpec", "Taxonomy", "load_taxonomy", "parse_taxonomy"]
 
 # Tokens looked at before a match for a negation ("no hay pasaje pagado").
 NEGATION_WINDOW = 2
-BUNDLED_TAXONOMY = "nlp/indicators/data/indicators.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +266,6 @@ def parse_taxonomy(
 
 
 def load_taxonomy(path: Path | None = None, pipelines: LanguagePipelines | None = None) -> Taxonomy:
-    """The taxonomy at `path`, or the one shipped with track4tip."""
-    if path is None:
-        resource = resources.files("nlp.indicators").joinpath("data", "indicators.yaml")
-        return parse_taxonomy(resource.read_text(encoding="utf-8"), BUNDLED_TAXONOMY, pipelines)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(f"cannot read taxonomy {path}: {exc}") from exc
-    return parse_taxonomy(text, str(path), pipelines)
+    """The taxonomy at `path`, or the one shipped with track4tip, ready to match."""
+    read = read_taxonomy_file(path)
+    return Taxonomy(read.version, list(read.indicators), pipelines)

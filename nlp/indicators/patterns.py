@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from nlp.language.spacy_pipelines import fold_token_text
+from nlp.language.folding import fold_token_text
 
 # Tokens a gap may not cross: "el pasaje no está incluido" is not "pasaje ... incluido".
 NEGATIONS = frozenset(

@@ -3,11 +3,18 @@
 Every problem is a `TaxonomyError` naming the file and the line ("indicators.yaml:120:
 indicator 'free_travel': es pattern '[pasaje': ..."), so an analyst editing the file can go
 straight to the mistake.
+
+`read_taxonomy_file` reads and validates a file (or the bundled one) without spaCy: what needs
+only the indicators' ids, names and categories (the console's flags, risk explanations at
+indexing time) stops there; nlp/indicators/matching.py compiles the matchers on top.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -71,6 +78,32 @@ class IndicatorSpec(BaseModel):
     def name(self, language: str) -> str:
         """The display name in `language`, else English, else the id."""
         return self.names.get(language) or self.names.get("en") or self.id
+
+
+BUNDLED_TAXONOMY = "nlp/indicators/data/indicators.yaml"
+
+
+@dataclass(frozen=True)
+class TaxonomyFile:
+    """A validated taxonomy as read: its version and indicators, no matchers compiled."""
+
+    version: str
+    indicators: tuple[IndicatorSpec, ...]
+    source: str
+
+
+def read_taxonomy_file(path: Path | None = None) -> TaxonomyFile:
+    """The taxonomy at `path`, or the one shipped with track4tip; TaxonomyError if broken."""
+    if path is None:
+        resource = resources.files("nlp.indicators").joinpath("data", "indicators.yaml")
+        text, source = resource.read_text(encoding="utf-8"), BUNDLED_TAXONOMY
+    else:
+        try:
+            text, source = path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TaxonomyError(f"cannot read taxonomy {path}: {exc}") from exc
+    version, indicators = read_taxonomy(text, source)
+    return TaxonomyFile(version, tuple(indicators), source)
 
 
 def read_taxonomy(text: str, source: str) -> tuple[str, list[IndicatorSpec]]:

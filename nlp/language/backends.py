@@ -17,7 +17,7 @@ first `rank`, so that building an identifier (and importing this module) stays c
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import cache
 from importlib.util import find_spec
 from typing import Any, Protocol
@@ -25,8 +25,6 @@ from typing import Any, Protocol
 from nlp.errors import LanguageBackendError
 
 Ranking = list[tuple[str, float]]
-
-BACKENDS = ("fasttext", "lingua", "langdetect")
 
 # Confidence floors below which an answer becomes "und", one per backend because their scores
 # mean different things: langdetect's sampled probabilities crowd near 1, fastText's softmax and
@@ -128,17 +126,28 @@ def _fasttext_detector() -> Any:
     return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
 
+def _lingua(seed: int, languages: Collection[str]) -> LanguageBackend:
+    if find_spec("lingua") is None:
+        raise LanguageBackendError(
+            "the lingua backend needs lingua-language-detector: "
+            "pip install 'lingua-language-detector>=2.1,<3'"
+        )
+    return LinguaBackend(languages)
+
+
+# The registry: a backend is chosen by name (TRACK4TIP_NLP_LANGUAGE_BACKEND); each factory takes
+# the seed and the languages asked for, and imports its library only when called.
+REGISTRY: dict[str, Callable[[int, Collection[str]], LanguageBackend]] = {
+    "fasttext": lambda seed, languages: FasttextBackend(),
+    "lingua": _lingua,
+    "langdetect": lambda seed, languages: LangdetectBackend(seed),
+}
+BACKENDS = tuple(REGISTRY)
+
+
 def build_backend(name: str, *, seed: int, languages: Collection[str]) -> LanguageBackend:
     """The backend called `name` (one of BACKENDS); unknown names raise LanguageBackendError."""
-    if name == "langdetect":
-        return LangdetectBackend(seed)
-    if name == "lingua":
-        if find_spec("lingua") is None:
-            raise LanguageBackendError(
-                "the lingua backend needs lingua-language-detector: "
-                "pip install 'lingua-language-detector>=2.1,<3'"
-            )
-        return LinguaBackend(languages)
-    if name == "fasttext":
-        return FasttextBackend()
-    raise LanguageBackendError(f"unknown language backend {name!r}; choose one of {BACKENDS}")
+    factory = REGISTRY.get(name)
+    if factory is None:
+        raise LanguageBackendError(f"unknown language backend {name!r}; choose one of {BACKENDS}")
+    return factory(seed, languages)

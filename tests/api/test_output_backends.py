@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -17,24 +15,10 @@ from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
 from index.base import IndexBackend
-from index.embedded import EmbeddedIndex
 from tests.api.conftest import Accounts
-from tests.elasticsearch_node import elasticsearch_url
-from tests.elasticsearch_node import fresh_index as fresh_elasticsearch
 from tests.factories import make_document
 
 KEY = "backend-pseudonymisation-key-0123456789"
-
-
-@pytest.fixture(params=["embedded", "elasticsearch"])
-def backend(request, tmp_path: Path) -> Iterator[IndexBackend]:
-    if request.param == "embedded":
-        with EmbeddedIndex(tmp_path / "index") as index:
-            index.setup()
-            yield index
-        return
-    with fresh_elasticsearch(elasticsearch_url(), tmp_path) as index:
-        yield index
 
 
 @pytest.fixture

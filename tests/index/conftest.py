@@ -1,38 +1,14 @@
-"""Fixtures shared by the index tests: a set-up backend of each kind, and a small corpus."""
+"""Fixtures shared by the index tests: a small corpus (`backend` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from index.base import IndexBackend
 from index.document import Document, SourceKind
-from index.embedded import EmbeddedIndex
-from tests.elasticsearch_node import elasticsearch_url, fresh_index
 from tests.factories import BASE_TIME, make_document
-
-BACKENDS = ["embedded", "elasticsearch"]
-
-
-def open_backend(kind: str, tmp_path: Path, stack: ExitStack) -> IndexBackend:
-    """A set-up backend of `kind`, empty, released when `stack` closes."""
-    if kind == "embedded":
-        index = stack.enter_context(EmbeddedIndex(tmp_path / "index"))
-        index.setup()
-        return index
-    if kind == "elasticsearch":
-        return stack.enter_context(fresh_index(elasticsearch_url(), tmp_path))
-    raise AssertionError(f"unknown backend kind {kind}")  # pragma: no cover
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexBackend]:
-    with ExitStack() as stack:
-        yield open_backend(request.param, tmp_path, stack)
 
 
 def _day(days: int) -> dict[str, object]:

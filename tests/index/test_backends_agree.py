@@ -27,7 +27,8 @@ from index.queries import (
     SplitField,
 )
 from tests.factories import BASE_TIME, make_document
-from tests.index.conftest import corpus, open_backend
+from tests.index.conftest import corpus
+from tests.index_backends import open_backend
 
 _TITLES = [
     "Se buscan trabajadoras para hotel en Curaçao",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from nlp.language.folding import fold_token_text
 from nlp.language.spacy_pipelines import (
     FOLDED_NORM,
     LanguagePipelines,
-    fold_token_text,
     pipeline_key,
 )
 
