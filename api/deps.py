@@ -14,6 +14,8 @@
   is linked yet); `NetworkViewDep` / `ClusterViewDep`: the group named in the path, or a 404.
 - `ViewerPseudonymiserDep`: None for callers who may read documents, else the keyed
   pseudonymiser (503 without a key); `keyed_pseudonymiser()` builds it for exports too.
+- `ReportAuthoringDep`: creates and saves reports for the calling reporter (checked, stored,
+  audited), for the JSON routes and the console's forms alike.
 - `CurrentUser`: the caller (API key or console session; 401 otherwise), with the CSRF check
   on unsafe session requests (403). `require_permission(Permission.X)` — or, where a route
   needs roles outside the matrix, `require_roles(*roles)` — is a dependency that also refuses
@@ -40,6 +42,7 @@ from api.annotations.flags import FlagStore
 from api.annotations.saved_searches import SavedSearchStore
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
+from api.reporting.authoring import ReportAuthoring
 from api.reporting.rendering import ReportRenderer
 from api.reporting.store import ReportStore
 
@@ -217,6 +220,24 @@ RawExporterDep = Annotated[User, require_permission(Permission.EXPORT_RAW)]
 NetworksUserDep = Annotated[User, require_permission(Permission.NETWORKS)]
 UserAdminDep = Annotated[User, require_permission(Permission.MANAGE_USERS)]
 AuditorDep = Annotated[User, require_permission(Permission.AUDIT)]
+
+
+# --- writing reports -----------------------------------------------------------------------
+
+
+def report_authoring(
+    user: ReporterDep,
+    index: IndexDep,
+    reports: ReportsDep,
+    renderer: ReportRendererDep,
+    audit: AuditDep,
+    evidence_dir: EvidenceDirDep,
+) -> ReportAuthoring:
+    return ReportAuthoring(user, index, reports, renderer, audit, evidence_dir)
+
+
+# A reporter's check, store and audit of a report body: the API and the console's forms alike.
+ReportAuthoringDep = Annotated[ReportAuthoring, Depends(report_authoring)]
 
 
 # --- the document in the path -------------------------------------------------------------

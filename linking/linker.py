@@ -1,10 +1,9 @@
 """Linking: which documents are near-duplicates of each other and which share contacts.
 
-`Linker` is the facade the analysis stage uses. It keeps one SQLite file (the caller chooses
-where; the pipeline opens `<data dir>/linking.sqlite3`) with the documents it has seen, their
-MinHash signatures (linking/clusters.py) and their identifiers (linking/networks.py), so each batch
-only
-costs its own size:
+`Linker` is the facade the indexing step (linking/step.py) uses. It keeps one SQLite file (the
+caller chooses where; indexing opens `<data dir>/linking.sqlite3`) with the documents it has
+seen, their MinHash signatures (linking/clusters.py) and their identifiers
+(linking/networks.py), so each batch only costs its own size:
 
     with Linker.open(path, settings) as linker:
         result = linker.link([LinkInput(doc_id=..., fields={...}, entities=[...], ...)])

@@ -24,7 +24,7 @@ from linking.linker import Linker
 
 DEFAULT_FILE_NAME = "linking.sqlite3"
 # The store remembers the shape of its signatures; a reader uses the store's, not the
-# environment's, so that views work whatever TRACK4TIP_NLP_LINKING_* the API process has.
+# environment's, so that views work whatever TRACK4TIP_LINKING_* the API process has.
 _STORED_SETTINGS = ("num_perm", "bands", "shingle_size")
 
 

@@ -55,7 +55,7 @@ class NlpSettings(BaseSettings):
     )
     taxonomy_path: Path | None = Field(
         default=None,
-        description="Indicator taxonomy YAML; default: the baseline shipped in nlp/data.",
+        description="Indicator taxonomy YAML; default: the baseline in nlp/indicators/data.",
     )
     # On by default: ads are quoted across languages (a Spanish ad in an English news story,
     # Portuguese phrases in a Spanish post), and on the demo web and the taxonomy's

@@ -19,16 +19,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from api.deps import (
-    AuditDep,
-    EvidenceDirDep,
     IndexDep,
+    ReportAuthoringDep,
     ReporterDep,
     ReportRendererDep,
     ReportsDep,
     TemplatesDep,
 )
 from api.errors import InvalidRecord
-from api.reporting.rendering import ReportRenderer, checked_body
+from api.reporting.rendering import ReportRenderer
 from api.reporting.store import Report, ReportIn
 from index.base import IndexBackend
 from index.document import Document
@@ -126,19 +125,8 @@ def _saved(report: Report) -> RedirectResponse:
 
 
 @router.post("/reports")
-def create_report_form(
-    evidence_dir: EvidenceDirDep,
-    user: ReporterDep,
-    index: IndexDep,
-    reports: ReportsDep,
-    renderer: ReportRendererDep,
-    audit: AuditDep,
-    body: ReportForm,
-) -> RedirectResponse:
-    stored = checked_body(body, index, renderer, user.username, evidence_dir)
-    report = reports.create(stored, user.username)
-    audit.record(user, "report_create", str(report.id), {"title": report.title})
-    return _saved(report)
+def create_report_form(author: ReportAuthoringDep, body: ReportForm) -> RedirectResponse:
+    return _saved(author.create(body))
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
@@ -159,17 +147,6 @@ def report_page(
 
 @router.post("/reports/{report_id}")
 def save_report_form(
-    evidence_dir: EvidenceDirDep,
-    user: ReporterDep,
-    report_id: ReportId,
-    index: IndexDep,
-    reports: ReportsDep,
-    renderer: ReportRendererDep,
-    audit: AuditDep,
-    body: ReportForm,
+    author: ReportAuthoringDep, report_id: ReportId, body: ReportForm
 ) -> RedirectResponse:
-    reports.get(report_id)
-    stored = checked_body(body, index, renderer, user.username, evidence_dir)
-    report = reports.save(report_id, stored, user.username)
-    audit.record(user, "report_save", str(report.id), {"version": report.version})
-    return _saved(report)
+    return _saved(author.save(report_id, body))

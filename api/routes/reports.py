@@ -20,8 +20,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import Response
 
-from api.deps import AuditDep, EvidenceDirDep, IndexDep, ReporterDep, ReportRendererDep, ReportsDep
-from api.reporting.rendering import ReportRenderer, checked_body
+from api.deps import (
+    AuditDep,
+    EvidenceDirDep,
+    IndexDep,
+    ReportAuthoringDep,
+    ReporterDep,
+    ReportRendererDep,
+    ReportsDep,
+)
+from api.reporting.rendering import ReportRenderer
 from api.reporting.store import Report, ReportIn, ReportSummary
 from api.reporting.view import build_view
 from index.base import IndexBackend
@@ -72,19 +80,8 @@ def report_templates(user: ReporterDep, renderer: ReportRendererDep) -> list[str
     summary="Write a report",
     responses=_REFUSED,
 )
-def create_report(
-    evidence_dir: EvidenceDirDep,
-    user: ReporterDep,
-    body: ReportIn,
-    index: IndexDep,
-    reports: ReportsDep,
-    renderer: ReportRendererDep,
-    audit: AuditDep,
-) -> Report:
-    stored = checked_body(body, index, renderer, user.username, evidence_dir)
-    report = reports.create(stored, user.username)
-    audit.record(user, "report_create", str(report.id), {"title": report.title})
-    return report
+def create_report(author: ReportAuthoringDep, body: ReportIn) -> Report:
+    return author.create(body)
 
 
 @router.get("/{report_id}", response_model=Report, summary="A report", responses=_NOT_FOUND)
@@ -100,21 +97,8 @@ def read_report(
     summary="Save a new version of a report",
     responses={**_NOT_FOUND, **_REFUSED},
 )
-def save_report(
-    evidence_dir: EvidenceDirDep,
-    user: ReporterDep,
-    report_id: ReportId,
-    body: ReportIn,
-    index: IndexDep,
-    reports: ReportsDep,
-    renderer: ReportRendererDep,
-    audit: AuditDep,
-) -> Report:
-    reports.get(report_id)  # 404 before the work of checking the body
-    stored = checked_body(body, index, renderer, user.username, evidence_dir)
-    report = reports.save(report_id, stored, user.username)
-    audit.record(user, "report_save", str(report.id), {"version": report.version})
-    return report
+def save_report(author: ReportAuthoringDep, report_id: ReportId, body: ReportIn) -> Report:
+    return author.save(report_id, body)
 
 
 def render_report(
