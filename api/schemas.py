@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.evidence import screenshot_url
 from index.document import Document, SourceKind, Status
 from index.queries import FacetBucket, HistogramBucket, Hit, SearchResults
-from nlp.types import EntityKind, RiskLabel, Strength
+from nlp.types import EntityKind, RiskLabel, Strength, TopicLabel
 
 _EXAMPLE_ID = "3f1c9a0b7d2e4c6a8b1d0e2f"
 _EXAMPLE_HIT = {
@@ -69,6 +69,14 @@ class ClassifierOut(BaseModel):
     probabilities: dict[str, float] = Field(description="Calibrated, per label.")
 
 
+class TopicOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    score: float = Field(description="Calibrated probability that the text is about trafficking.")
+    label: TopicLabel = Field(description="trafficking or other, at the model's threshold.")
+    model: str
+
+
 class HitOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_HIT]})
 
@@ -81,6 +89,7 @@ class HitOut(BaseModel):
     fetched_at: datetime
     status: Status
     risk: RiskSummaryOut | None
+    topic: TopicOut | None = None
     indicators: list[str] = Field(description="Ids of the indicators found, sorted.")
     flags: list[str] = Field(default_factory=list, description="Current flag categories.")
     highlights: dict[str, list[str]] = Field(
@@ -100,6 +109,7 @@ class HitOut(BaseModel):
             fetched_at=document.fetched_at,
             status=document.status,
             risk=RiskSummaryOut.model_validate(document.risk) if document.risk else None,
+            topic=TopicOut.model_validate(document.topic) if document.topic else None,
             indicators=document.indicator_ids,
             flags=list(document.flags),
             highlights=hit.highlights,
@@ -267,6 +277,7 @@ class DocumentOut(_ContentOut):
     entities: list[EntityOut]
     indicators: list[IndicatorHitOut]
     risk: RiskOut | None
+    topic: TopicOut | None = None
     classifier: ClassifierOut | None = None
     cluster_ids: list[str] = Field(description="Near-duplicate clusters.")
     network_ids: list[str] = Field(
@@ -297,6 +308,7 @@ class DocumentOut(_ContentOut):
             entities=[EntityOut.model_validate(entity) for entity in document.entities],
             indicators=[IndicatorHitOut.model_validate(hit) for hit in document.indicators],
             risk=RiskOut.model_validate(document.risk) if document.risk else None,
+            topic=TopicOut.model_validate(document.topic) if document.topic else None,
             cluster_ids=list(document.cluster_ids),
             classifier=ClassifierOut.model_validate(document.classifier)
             if document.classifier

@@ -30,7 +30,7 @@ from index.queries import (
     SplitField,
     parse_query_string,
 )
-from nlp.types import RiskLabel
+from nlp.types import RiskLabel, TopicLabel
 
 
 def _error(name: str, message: str, value: Any, kind: str = "value_error") -> dict[str, Any]:
@@ -109,6 +109,10 @@ QueryText = Annotated[
 Values = Annotated[list[str] | None, Query(description="Repeat to allow several values.")]
 Kinds = Annotated[list[SourceKind] | None, Query(description="Source kinds; repeatable.")]
 Labels = Annotated[list[RiskLabel] | None, Query(description="Risk labels; repeatable.")]
+Topics = Annotated[
+    list[TopicLabel] | None,
+    Query(description="Trafficking topic: trafficking or other; repeatable."),
+]
 Statuses = Annotated[list[Status] | None, Query(description="active or taken_down.")]
 Identifiers = Annotated[
     list[str] | None,
@@ -150,6 +154,7 @@ def search_query(
     site: Values = None,
     indicator: Values = None,
     risk_label: Labels = None,
+    topic: Topics = None,
     status: Statuses = None,
     cluster: Values = None,
     network: Values = None,
@@ -178,6 +183,7 @@ def search_query(
             site=site or [],
             indicator=indicator or [],
             risk_label=risk_label or [],
+            topic=topic or [],
             status=status or [],
             cluster=cluster or [],
             network=network or [],

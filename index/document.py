@@ -20,17 +20,24 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from index.errors import DocumentFormatError, SchemaVersionMismatch
-from nlp.types import Annotations, ClassifierScores, Entity, IndicatorHit, Risk, RiskLabel
+from nlp.types import (
+    Annotations,
+    ClassifierScores,
+    Entity,
+    IndicatorHit,
+    Risk,
+    RiskLabel,
+    TextKind,
+    Topic,
+    TopicLabel,
+)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATE_COMMAND = "track4tip migrate"
 
 
-class SourceKind(StrEnum):
-    JOB_BOARD = "job_board"
-    CLASSIFIEDS = "classifieds"
-    SOCIAL = "social"
-    NEWS = "news"
+# The kinds of source are what analysis knows a text by (nlp.types.TextKind): one enum.
+SourceKind = TextKind
 
 
 class Status(StrEnum):
@@ -96,6 +103,8 @@ class Document(BaseModel):
     indicators: list[IndicatorHit] = Field(default_factory=list)
     classifier: ClassifierScores | None = None
     risk: Risk | None = None
+    # Whether the text is about trafficking or exploitation (news and posts are found by it).
+    topic: Topic | None = None
     # Near-duplicate clusters and shared-identifier networks the document belongs to.
     cluster_ids: list[str] = Field(default_factory=list)
     network_ids: list[str] = Field(default_factory=list)
@@ -149,6 +158,10 @@ class Document(BaseModel):
         return self.risk.label if self.risk else RiskLabel.NONE
 
     @property
+    def topic_label(self) -> TopicLabel | None:
+        return self.topic.label if self.topic else None
+
+    @property
     def indicator_ids(self) -> list[str]:
         return sorted({hit.indicator for hit in self.indicators})
 
@@ -161,6 +174,7 @@ class Document(BaseModel):
                 "indicators": list(annotations.indicators),
                 "classifier": annotations.classifier,
                 "risk": annotations.risk,
+                "topic": annotations.topic,
             }
         )
 

@@ -26,7 +26,12 @@ def _v1_to_v2(record: Record) -> Record:
     return {"classifier": None, "network_ids": [], "flags": [], **record}
 
 
-UPGRADES: dict[int, Upgrade] = {1: _v1_to_v2}
+def _v2_to_v3(record: dict[str, Any]) -> dict[str, Any]:
+    """v3 added the trafficking topic; v2 records were analysed without one."""
+    return {"topic": None, **record}
+
+
+UPGRADES: dict[int, Upgrade] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 _PAGE = 1000
 

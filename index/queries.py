@@ -36,7 +36,7 @@ from pydantic import (
 from index.document import Document, SourceKind, Status
 from index.errors import InvalidQuery
 from nlp.search_text import QueryWord, analyze_query_word, fold, split_words
-from nlp.types import RiskLabel
+from nlp.types import RiskLabel, TopicLabel
 
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
@@ -47,6 +47,7 @@ FACET_FIELDS = (
     "site",
     "indicator",
     "risk_label",
+    "topic",
     "cluster",
     "network",
     "flag",
@@ -109,6 +110,7 @@ class SearchQuery(BaseModel):
     site: list[str] = Field(default_factory=list)
     indicator: list[str] = Field(default_factory=list)
     risk_label: list[RiskLabel] = Field(default_factory=list)
+    topic: list[TopicLabel] = Field(default_factory=list)
     status: list[Status] = Field(default_factory=list)
     cluster: list[str] = Field(default_factory=list)
     network: list[str] = Field(default_factory=list)
@@ -151,6 +153,7 @@ class SearchQuery(BaseModel):
             "site": self.site,
             "indicator": self.indicator,
             "risk_label": [str(label) for label in self.risk_label],
+            "topic": [str(label) for label in self.topic],
             "status": [str(status) for status in self.status],
             "cluster": self.cluster,
             "network": self.network,

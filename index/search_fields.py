@@ -56,6 +56,7 @@ def keyword_values(document: Document) -> dict[str, list[str]]:
     optional = {
         "language": document.language,
         "country": document.source.country,
+        "topic": str(document.topic_label) if document.topic_label else None,
     }
     values = {name: [value] for name, value in optional.items() if value}
     values.update(

@@ -40,6 +40,7 @@ _ANNOTATION_FIELDS = (
     "indicators",
     "classifier",
     "risk",
+    "topic",
     "cluster_ids",
     "network_ids",
 )
@@ -49,6 +50,7 @@ _SEARCHABLE_FIELDS = (
     "entities",
     "indicators",
     "risk",
+    "topic",
     "status",
     "cluster_ids",
     "network_ids",

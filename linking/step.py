@@ -97,7 +97,13 @@ class LinkingStep:
     def _risk(self, document: Document, evidence: NetworkEvidence) -> Risk | None:
         if document.risk is None:
             return None
-        return assess(document.indicators, self.indicator_name, document.classifier, evidence)
+        return assess(
+            document.indicators,
+            self.indicator_name,
+            document.classifier,
+            evidence,
+            kind=document.source.kind,
+        )
 
     def close(self) -> None:
         self.linker.close()

@@ -116,8 +116,8 @@ class NlpSettings(BaseSettings):
         "the rest of a huge page is not matched (a 1 MB page would take minutes).",
     )
     risk_model: Path | None = Field(
-        default=Path("models/risk-e5-small"),
-        description="Risk classifier folder written by `track4tip model train`; when it is "
+        default=Path("models/risk-real-linear"),
+        description="Risk model folder written by `track4tip model train`; when it is "
         "missing, risk rests on the indicators alone (and the log says so).",
     )
 

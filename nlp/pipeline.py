@@ -4,29 +4,41 @@
 every batch. A batch is analysed in passes that each run once per document: language
 identification; one spaCy parse per field (grouped by language, through `nlp.pipe`), shared by
 the indicator matchers and the entity recognisers; one encoder pass per document for the risk
-classifier; then the combined risk score.
+classifier; then the combined risk score (for offers; news is not scored for recruitment
+risk) and the trafficking topic, when the risk model predicts one.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from spacy.tokens import Doc
 
+from nlp.classifier.labelled_data import TOPIC_LABEL
 from nlp.config import NlpSettings
 from nlp.entities.extraction import extract_entities
 from nlp.indicators.matching import Taxonomy, load_taxonomy
 from nlp.language.identification import LanguageIdentifier
 from nlp.risk import assess
-from nlp.types import Annotations, ClassifierScores, IndicatorHit, TextInput
-
-if TYPE_CHECKING:  # torch and transformers load only when a classifier is used
-    from nlp.classifier.scoring import RiskClassifier
+from nlp.types import Annotations, ClassifierScores, IndicatorHit, TextInput, Topic, TopicLabel
 
 # The fields that say what an ad is about; contact or price fields would only add noise.
 LANGUAGE_FIELDS = ("title", "text")
+
+
+class RiskModel(Protocol):
+    """What analysis asks of a risk model (nlp/classifier/linear.py, nlp/classifier/scoring.py)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def thresholds(self) -> Mapping[str, float]: ...
+
+    def predict(self, texts: Sequence[str]) -> list[ClassifierScores]: ...
+
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +50,7 @@ class Analyzer:
         self,
         settings: NlpSettings,
         taxonomy: Taxonomy | None = None,
-        classifier: RiskClassifier | None = None,
+        classifier: RiskModel | None = None,
     ) -> None:
         self.settings = settings
         self.taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
@@ -93,8 +105,18 @@ class Analyzer:
             entities=extract_entities(item.fields, item.country, language, parsed=trained),
             indicators=hits,
             classifier=classifier,
-            risk=assess(hits, self._indicator_name, classifier),
+            risk=assess(hits, self._indicator_name, classifier, kind=item.kind),
+            topic=self._topic(classifier),
         )
+
+    def _topic(self, scores: ClassifierScores | None) -> Topic | None:
+        """The trafficking topic, when the risk model predicts it (models before it do not)."""
+        if scores is None or TOPIC_LABEL not in scores.probabilities or self.classifier is None:
+            return None
+        probability = scores.probabilities[TOPIC_LABEL]
+        threshold = self.classifier.thresholds.get(TOPIC_LABEL, 0.5)
+        label = TopicLabel.TRAFFICKING if probability >= threshold else TopicLabel.OTHER
+        return Topic(score=probability, label=label, model=scores.model)
 
     def _parse(self, inputs: Sequence[TextInput], languages: list[str]) -> list[dict[str, Doc]]:
         """Each input's fields parsed once, every field of one language in one `nlp.pipe`."""
@@ -141,7 +163,7 @@ class Analyzer:
         return self.taxonomy.indicator(indicator_id).name(self.settings.explanation_language)
 
 
-def load_risk_classifier(settings: NlpSettings) -> RiskClassifier | None:
+def load_risk_classifier(settings: NlpSettings) -> RiskModel | None:
     """The classifier at `settings.risk_model` with its encoder, or None when it is not built
     (analysis then rests on the indicators alone, and says so in the log)."""
     path = settings.risk_model
@@ -154,9 +176,15 @@ def load_risk_classifier(settings: NlpSettings) -> RiskClassifier | None:
             path,
         )
         return None
+    from nlp.classifier.linear import LinearRiskModel, is_linear_artifact
     from nlp.classifier.scoring import RiskClassifier
     from nlp.encoder.model import Encoder
 
+    if is_linear_artifact(path):
+        model = LinearRiskModel.load(path)
+        if model.config.needs_encoder:
+            model.check_encoder(Encoder.load(settings))
+        return model
     return RiskClassifier.load(path, Encoder.load(settings))
 
 

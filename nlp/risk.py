@@ -11,10 +11,17 @@ Indicators (a category-aware noisy-OR):
   and weak indicators without a medium or strong one are capped lower (WEAK_ONLY_CAP); sector
   tags describe the ad and only add SECTOR_WEIGHT next to real indicators.
 Classifier: when given, the indicator score is blended with its probability (trafficking risk,
-or recruitment fraud weighted by FRAUD_FACTOR), so a news report quoting an ad scores lower
-than the ad when the model says it is not one. Network: ads copied across countries and
-sites, or a contact shared by many ads, raise the score by up to NETWORK_MAX.
+or recruitment fraud weighted by FRAUD_FACTOR), so a text quoting an ad scores lower than the
+ad when the model says it is not one. The model is calibrated and measured on real ads
+(models/<name>/README.md), so a confident probability alone may carry an ad to medium:
+the score is at least CLASSIFIER_ALONE_WEIGHT × probability (medium from 0.8).
+Network: ads copied across countries and sites, or a contact shared by many ads, raise the
+score by up to NETWORK_MAX.
 Every step is monotone: more or stronger evidence never lowers the score.
+
+Kind: recruitment risk is a property of offers — job boards, classifieds, social posts. A news
+report quotes lures to tell what happened; it is not scored for recruitment risk (score 0, band
+none, saying so) and is found through its trafficking topic instead (`nlp.types.Topic`).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from nlp.types import (
     RiskContribution,
     RiskLabel,
     Strength,
+    TextKind,
 )
 
 STRENGTH_WEIGHTS: dict[Strength, float] = {
@@ -49,6 +57,7 @@ CATEGORY_DAMPING = 0.6
 SINGLE_INDICATOR_CAP = 0.35
 WEAK_ONLY_CAP = 0.3
 CLASSIFIER_WEIGHT = 0.35
+CLASSIFIER_ALONE_WEIGHT = 0.5
 FRAUD_FACTOR = 0.8
 TRAFFICKING_LABEL = "trafficking_risk"
 FRAUD_LABEL = "recruitment_fraud"
@@ -84,13 +93,22 @@ def indicator_weight(hit: IndicatorHit) -> float:
     return STRENGTH_WEIGHTS[hit.strength]
 
 
+NOT_AN_OFFER = (
+    "A news report: recruitment risk is scored for ads and posts, not for reporting; "
+    "see its trafficking topic."
+)
+
+
 def assess(
     hits: Iterable[IndicatorHit],
     name_of: Callable[[str], str] | None = None,
     classifier: ClassifierScores | None = None,
     network: NetworkEvidence | None = None,
+    kind: TextKind | None = None,
 ) -> Risk:
     """The risk of one input; `name_of` turns an indicator id into a display name."""
+    if kind is TextKind.NEWS:
+        return Risk(score=0.0, label=RiskLabel.NONE, explanation=[NOT_AN_OFFER])
     grouped = _by_indicator(hits)
     describe = name_of or (lambda indicator_id: indicator_id.replace("_", " "))
     contributions = _indicator_contributions(grouped, describe)
@@ -101,7 +119,8 @@ def assess(
     risk_bearing = any(hit[0].category != SECTOR_CATEGORY for hit in grouped.values())
     if classifier is not None:
         probability, label = classifier_probability(classifier)
-        score = (1 - CLASSIFIER_WEIGHT) * score + CLASSIFIER_WEIGHT * probability
+        blended = (1 - CLASSIFIER_WEIGHT) * score + CLASSIFIER_WEIGHT * probability
+        score = max(blended, CLASSIFIER_ALONE_WEIGHT * probability)
         contributions.append(
             RiskContribution(
                 source=ContributionSource.CLASSIFIER,

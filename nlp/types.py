@@ -125,13 +125,40 @@ class NetworkEvidence(BaseModel):
     sites: int = Field(default=0, ge=0)
 
 
+class TextKind(StrEnum):
+    """What kind of source a text comes from (the crawler's source kinds)."""
+
+    JOB_BOARD = "job_board"
+    CLASSIFIEDS = "classifieds"
+    SOCIAL = "social"
+    NEWS = "news"
+
+
+class TopicLabel(StrEnum):
+    TRAFFICKING = "trafficking"
+    OTHER = "other"
+
+
+class Topic(BaseModel):
+    """Whether a text is about trafficking, sexual or labour exploitation, smuggling of
+    migrants or recruitment fraud: the calibrated probability, and the model's decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(ge=0.0, le=1.0)
+    label: TopicLabel
+    model: str
+
+
 class TextInput(BaseModel):
-    """What analysis reads: named text fields and the country of the source, as a hint."""
+    """What analysis reads: named text fields, the source's country as a hint, and the kind
+    of source (an ad is scored for recruitment risk; a news report is not)."""
 
     model_config = ConfigDict(frozen=True)
 
     fields: dict[str, str]
     country: str | None = None
+    kind: TextKind | None = None
 
 
 class Annotations(BaseModel):
@@ -145,3 +172,4 @@ class Annotations(BaseModel):
     indicators: list[IndicatorHit] = Field(default_factory=list)
     classifier: ClassifierScores | None = None
     risk: Risk = Field(default_factory=lambda: Risk(score=0.0, label=RiskLabel.NONE))
+    topic: Topic | None = None

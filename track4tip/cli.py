@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from dotenv import load_dotenv
 from rich.console import Console
+from rich.markup import escape
 
 from api.alerting.engine import build_alert_engine
 from api.config import ApiSettings
@@ -27,10 +28,13 @@ from crawlers.profiles import (
 )
 from index.backends import open_index
 from index.config import IndexSettings
+from index.document import SourceKind
 from index.errors import IndexBackendError
 from index.queries import SearchQuery, Sort
 from linking.config import LinkingSettings
 from nlp.config import NlpSettings
+from nlp.errors import NlpError
+from nlp.types import TopicLabel
 from track4tip import views
 from track4tip.model_commands import model_app
 from track4tip.pipeline import (
@@ -214,15 +218,30 @@ def search(
         list[str] | None, typer.Option(help="ISO country code (repeatable).")
     ] = None,
     indicator: Annotated[list[str] | None, typer.Option(help="Indicator id (repeatable).")] = None,
+    kind: Annotated[
+        list[SourceKind] | None, typer.Option(help="Kind of source (repeatable).")
+    ] = None,
+    topic: Annotated[
+        TopicLabel | None,
+        typer.Option(help="Trafficking topic: news and posts about trafficking, or the rest."),
+    ] = None,
     sort: Annotated[Sort, typer.Option(help="Order of the hits.")] = Sort.RELEVANCE,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Hits to show.")] = 10,
 ) -> None:
     """Search the index and show the hits with their highlighted evidence.
 
     Example: track4tip search '"damas de compañía" OR anfitrionas' --country VE --sort risk
+
+    Example: track4tip search explotación --kind news --topic trafficking
     """
     request = SearchQuery(
-        q=query, country=country or [], indicator=indicator or [], sort=sort, size=limit
+        q=query,
+        country=country or [],
+        indicator=indicator or [],
+        source_kind=kind or [],
+        topic=[topic] if topic else [],
+        sort=sort,
+        size=limit,
     )
     with open_index(IndexSettings()) as backend:
         views.print_search_results(console, backend.search(request))
@@ -329,6 +348,7 @@ def capture_verify(
 def run_cli() -> None:
     try:
         app()
-    except IndexBackendError as error:
-        console.print(f"[red]error:[/red] {error}")
+    except (IndexBackendError, NlpError) as error:
+        # A broken index or model folder is the user's to fix: the message, not a traceback.
+        console.print(f"[red]error:[/red] {escape(str(error))}")
         raise SystemExit(2) from error

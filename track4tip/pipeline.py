@@ -47,7 +47,12 @@ def analyse_batch(reader: SpoolReader, writer: SpoolWriter, analyser: Analyzer, 
     batch = reader.read_batch(size)
     documents = batch.documents
     inputs = [
-        TextInput(fields=doc.analysed_fields, country=doc.source.country) for doc in documents
+        TextInput(
+            fields=doc.analysed_fields,
+            country=doc.source.country,
+            kind=doc.source.kind,
+        )
+        for doc in documents
     ]
     for document, found in zip(documents, analyser.annotate(inputs), strict=True):
         writer.append(document.with_annotations(found))

@@ -90,10 +90,13 @@ def print_search_results(console: Console, results: SearchResults) -> None:
         document = hit.document
         risk = document.risk
         risk_text = f"{risk.label} {risk.score:.2f}" if risk else "not analysed"
+        topic = document.topic
+        topic_text = f" · topic {topic.label} {topic.score:.2f}" if topic else ""
         console.print(
             f"\n[bold]{escape(document.title or document.url)}[/bold]  "
-            f"[dim]{document.source.site} · {document.source.country or '-'} · "
-            f"{document.language or '-'} · risk {risk_text}[/dim]"
+            f"[dim]{document.source.site} · {document.source.kind} · "
+            f"{document.source.country or '-'} · {document.language or '-'} · "
+            f"risk {risk_text}{topic_text}[/dim]"
         )
         console.print(f"[blue]{escape(document.url)}[/blue]")
         for fragment in hit.highlights.get("text", [])[:2]:

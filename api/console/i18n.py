@@ -63,6 +63,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "facet_site": {"en": "Site", "es": "Sitio"},
     "facet_indicator": {"en": "Indicator", "es": "Indicador"},
     "facet_risk_label": {"en": "Risk", "es": "Riesgo"},
+    "facet_topic": {"en": "Trafficking topic", "es": "Tema de trata"},
+    "topic_trafficking": {"en": "about trafficking", "es": "sobre trata"},
     "facet_flag": {"en": "Flag", "es": "Marca"},
     "facet_cluster": {"en": "Near-duplicates", "es": "Casi duplicados"},
     "facet_network": {"en": "Network", "es": "Red"},

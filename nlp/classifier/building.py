@@ -20,6 +20,7 @@ import numpy as np
 from nlp.classifier.artifact import data_manifest, write_artifact
 from nlp.classifier.evaluation import SliceMetrics, evaluate
 from nlp.classifier.labelled_data import LABELS, ColumnMap, LabelledExample, read_labelled
+from nlp.classifier.linear import LinearRiskModel, is_linear_artifact
 from nlp.classifier.scoring import ModelConfig, RiskClassifier, encoder_identity
 from nlp.classifier.text_preparation import DEFAULT_MAX_WORDS, prepare_for_classifier
 from nlp.classifier.training import HeadSettings, TrainingResult, train
@@ -134,6 +135,8 @@ def evaluate_model(
 ) -> dict[str, dict[str, SliceMetrics]]:
     """Metrics of a built model on a labelled file (labels it does not carry are skipped)."""
     examples = read_labelled(data, columns, default_language=default_language)
+    if is_linear_artifact(model_dir):
+        return _evaluate_linear(model_dir, examples, embedder)
     classifier = RiskClassifier.load(model_dir)
     classifier.check_encoder(embedder.encoder)
     embeddings = embedder.embed(
@@ -146,4 +149,21 @@ def evaluate_model(
         label for label in LABELS if any(ex.labels.get(label) is not None for ex in examples)
     ]
     report = evaluate(examples, probabilities, classifier.config.thresholds)
+    return {label: report[label] for label in present}
+
+
+def _evaluate_linear(
+    model_dir: Path, examples: Sequence[LabelledExample], embedder: Embedder
+) -> dict[str, dict[str, SliceMetrics]]:
+    model = LinearRiskModel.load(model_dir)
+    texts = [example.text for example in examples]
+    embeddings = None
+    if model.config.needs_encoder:
+        model.check_encoder(embedder.encoder)
+        embeddings = embedder.embed(texts, False, model.config.max_words)
+    labels = list(model.config.labels)
+    report = evaluate(examples, model.probabilities(texts, embeddings), model.thresholds, labels)
+    present = [
+        label for label in labels if any(ex.labels.get(label) is not None for ex in examples)
+    ]
     return {label: report[label] for label in present}

@@ -16,7 +16,11 @@ from pathlib import Path
 
 from nlp.errors import LabelledDataError
 
+# What the encoder-head model (nlp/classifier/scoring.py) predicts.
 LABELS = ("recruitment_fraud", "trafficking_risk")
+# Whether a text is about trafficking: predicted by the linear model (nlp/classifier/linear.py).
+TOPIC_LABEL = "trafficking_topic"
+KNOWN_LABELS = (*LABELS, TOPIC_LABEL)
 # Column names other data sets use for our labels: EMSCAD calls recruitment fraud "fraudulent".
 LABEL_ALIASES = {"fraudulent": "recruitment_fraud"}
 _TRUE = {"1", "true", "yes"}
@@ -46,9 +50,11 @@ class ColumnMap:
 
     def label_columns(self, columns: list[str], where: str) -> dict[str, str]:
         if self.labels is not None:
-            unknown = [label for label in self.labels.values() if label not in LABELS]
+            unknown = [label for label in self.labels.values() if label not in KNOWN_LABELS]
             if unknown:
-                raise LabelledDataError(f"{where}: unknown label {unknown[0]!r}; known: {LABELS}")
+                raise LabelledDataError(
+                    f"{where}: unknown label {unknown[0]!r}; known: {KNOWN_LABELS}"
+                )
             missing = [column for column in self.labels if column not in columns]
             if missing:
                 raise LabelledDataError(f"{where}: no column {missing[0]!r} (has {columns})")
@@ -56,11 +62,11 @@ class ColumnMap:
         found = {
             column: LABEL_ALIASES.get(column, column)
             for column in columns
-            if column in LABELS or column in LABEL_ALIASES
+            if column in KNOWN_LABELS or column in LABEL_ALIASES
         }
         if not found:
             raise LabelledDataError(
-                f"{where}: no label column; expected one of {[*LABELS, *LABEL_ALIASES]}"
+                f"{where}: no label column; expected one of {[*KNOWN_LABELS, *LABEL_ALIASES]}"
             )
         return found
 

@@ -127,6 +127,10 @@ class RiskClassifier:
     def name(self) -> str:
         return self.config.name
 
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(self.config.thresholds)
+
     def predict(self, texts: Sequence[str]) -> list[ClassifierScores]:
         if self.encoder is None:
             raise ClassifierError("this classifier was loaded without an encoder")

@@ -6,8 +6,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from index.document import Document
+from index.document import Document, SourceKind
 from index.embedded import EmbeddedIndex
+from nlp.types import Topic, TopicLabel
 from tests.factories import make_document
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
@@ -58,6 +59,30 @@ def test_titles_and_texts_are_escaped(fresh_client: TestClient, fresh_index: Emb
         assert "&lt;script&gt;alert(" in page, path
     highlighted = fresh_client.get("/", params={"q": "modelos"}).text
     assert "&lt;/script&gt; Trabajo de <mark>modelos</mark>" in highlighted
+
+
+def test_trafficking_news_is_marked_and_filtered_by_its_topic(
+    fresh_client: TestClient, fresh_index: EmbeddedIndex
+) -> None:
+    news = make_document(
+        kind=SourceKind.NEWS,
+        title="Desarticulan red de trata que captaba migrantes",
+        text="La fiscalía desarticuló una red que captaba migrantes con ofertas falsas.",
+        indicator_ids=[],
+        risk_score=0.0,
+        topic=Topic(score=0.91, label=TopicLabel.TRAFFICKING, model="test"),
+    )
+    ad = make_document(topic=Topic(score=0.02, label=TopicLabel.OTHER, model="test"))
+    fresh_index.upsert([news, ad])
+    page = fresh_client.get("/").text
+    assert "Trafficking topic</h3>" in page
+    assert re.search(
+        r'href="/\?topic=trafficking">trafficking</a> <span class="count">1</span>', page
+    )
+    filtered = fresh_client.get("/", params={"topic": "trafficking"}).text
+    assert "1 result<" in filtered and f"/documents/{news.id}" in filtered
+    assert '<span class="topic" title="Trafficking topic 0.91">about trafficking</span>' in filtered
+    assert f"/documents/{ad.id}" not in filtered
 
 
 def test_only_web_urls_become_links(fresh_client: TestClient, fresh_index: EmbeddedIndex) -> None:

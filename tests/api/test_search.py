@@ -58,7 +58,7 @@ def test_hit_carries_the_summary_fields(client: TestClient, documents: dict[str,
     assert hit["indicators"] == ["no_experience"]
     assert set(hit) == {
         "id", "title", "url", "source", "language", "published_at", "fetched_at",
-        "status", "risk", "indicators", "flags", "highlights",
+        "status", "risk", "topic", "indicators", "flags", "highlights",
     }  # fmt: skip
 
 

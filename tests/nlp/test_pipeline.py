@@ -12,7 +12,7 @@ from nlp.errors import TaxonomyError
 from nlp.pipeline import Analyzer
 from nlp.types import Annotations, EntityKind, RiskLabel, Strength, TextInput
 
-RISK_MODEL = Path(__file__).resolve().parents[2] / "models" / "risk-e5-small"
+RISK_MODEL = Path(__file__).resolve().parents[2] / "models" / "risk-real-linear"
 
 RISKY_ES = TextInput(
     country="CO",
@@ -106,7 +106,7 @@ def analyzer() -> Analyzer:
 
 @pytest.fixture(scope="module")
 def full_analyzer() -> Analyzer:
-    """With the committed risk classifier (models/risk-e5-small), as `track4tip` runs it."""
+    """With the committed risk classifier (models/risk-real-linear), as `track4tip` runs it."""
     built = Analyzer.from_settings(NlpSettings(risk_model=RISK_MODEL))
     assert built.classifier is not None
     return built

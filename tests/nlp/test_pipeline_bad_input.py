@@ -12,7 +12,7 @@ from nlp.config import NlpSettings
 from nlp.pipeline import Analyzer
 from nlp.types import UNDETERMINED_LANGUAGE, EntityKind, RiskLabel, TextInput
 
-RISK_MODEL = Path(__file__).resolve().parents[2] / "models" / "risk-e5-small"
+RISK_MODEL = Path(__file__).resolve().parents[2] / "models" / "risk-real-linear"
 AD = "Se buscan chicas para trabajar en Aruba, pasaje pagado, escribir al +58 412 555 0147. "
 
 

@@ -15,6 +15,7 @@ from nlp.types import (
     NetworkEvidence,
     RiskLabel,
     Strength,
+    TextKind,
 )
 
 
@@ -165,10 +166,25 @@ def test_fraud_probability_counts_discounted():
     assert fraud.contributions[-1].detail == "recruitment_fraud 0.72"
 
 
-def test_classifier_or_network_alone_stays_low():
-    assert assess([], classifier=scores(1.0)).label is RiskLabel.LOW
+def test_network_alone_stays_low():
     network = NetworkEvidence(cluster_size=40, network_size=200, countries=6, sites=9)
     assert assess([], network=network).label is RiskLabel.LOW
+
+
+@pytest.mark.parametrize(
+    ("probability", "label"),
+    [(0.3, RiskLabel.LOW), (0.7, RiskLabel.LOW), (0.8, RiskLabel.MEDIUM), (1.0, RiskLabel.MEDIUM)],
+)
+def test_a_confident_calibrated_classifier_alone_reaches_medium_never_high(probability, label):
+    assert assess([], classifier=scores(probability)).label is label
+
+
+def test_news_is_not_scored_for_recruitment_risk():
+    hits = [hit("a", Strength.STRONG, category="x"), hit("b", Strength.STRONG, category="y")]
+    news = assess(hits, classifier=scores(0.9), kind=TextKind.NEWS)
+    assert (news.score, news.label) == (0.0, RiskLabel.NONE)
+    assert "news report" in news.explanation[0]
+    assert assess(hits, classifier=scores(0.9), kind=TextKind.SOCIAL).label is RiskLabel.HIGH
 
 
 def test_contributions_list_every_part_with_its_weight():

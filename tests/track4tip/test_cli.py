@@ -10,15 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from index.document import SCHEMA_VERSION
+from index.document import SCHEMA_VERSION, SourceKind
 from index.embedded import EmbeddedIndex
+from nlp.types import Topic, TopicLabel
 from tests.factories import make_document
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def track4tip(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "TRACK4TIP_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def track4tip(
+    data_dir: Path, *arguments: str, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "TRACK4TIP_DATA_DIR": str(data_dir),
+        "COLUMNS": "200",
+        **variables,
+    }
     return subprocess.run(
         [sys.executable, "-m", "track4tip", *arguments],
         cwd=ROOT,
@@ -46,6 +54,16 @@ def data_dir(tmp_path: Path) -> Path:
                     title="Cocinero con experiencia",
                     text="Restaurante en Lima busca cocinero. Contrato fijo.",
                 ),
+                make_document(
+                    canonical_url="https://example.org/news/3",
+                    kind=SourceKind.NEWS,
+                    site="noticias.example.org",
+                    title="Rescatan a víctimas de explotación laboral",
+                    text="La policía rescató a trabajadores captados con ofertas falsas.",
+                    indicator_ids=[],
+                    risk_score=0.0,
+                    topic=Topic(score=0.93, label=TopicLabel.TRAFFICKING, model="test"),
+                ),
             ]
         )
     return tmp_path
@@ -57,6 +75,22 @@ def test_search_prints_the_hits_with_their_evidence(data_dir: Path) -> None:
     assert "1 hits" in result.stdout
     assert "Se buscan damas de compañía para Aruba" in result.stdout
     assert "Cocinero" not in result.stdout
+
+
+def test_search_finds_trafficking_news_by_topic_and_kind(data_dir: Path) -> None:
+    result = track4tip(data_dir, "search", "--topic", "trafficking", "--kind", "news")
+    assert result.returncode == 0, result.stderr
+    assert "1 hits" in result.stdout
+    assert "Rescatan a víctimas de explotación laboral" in result.stdout
+    assert "news" in result.stdout and "topic trafficking 0.93" in result.stdout
+    other = track4tip(data_dir, "search", "--kind", "job_board")
+    assert "2 hits" in other.stdout and "Rescatan" not in other.stdout
+
+
+def test_search_refuses_an_unknown_topic(data_dir: Path) -> None:
+    result = track4tip(data_dir, "search", "--topic", "football")
+    assert result.returncode == 2
+    assert "Invalid value for '--topic'" in result.stdout + result.stderr
 
 
 def test_an_index_of_another_schema_version_names_both_versions_and_the_fix(
@@ -83,7 +117,7 @@ def test_migrate_without_an_upgrade_path_fails_clearly(data_dir: Path) -> None:
 def test_migrate_at_the_current_version_keeps_every_document(data_dir: Path) -> None:
     result = track4tip(data_dir, "migrate")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Migrated 2 documents" in result.stdout
+    assert "Migrated 3 documents" in result.stdout
     assert "1 hits" in track4tip(data_dir, "search", "cocinero").stdout
 
 
@@ -113,3 +147,20 @@ def test_analyze_and_index_resume_from_the_spool_and_skip_unchanged_pages(tmp_pa
     assert "Analysed 0 documents" in track4tip(tmp_path, "analyze").stdout
     assert "1 new" in track4tip(tmp_path, "index").stdout
     assert "0 new, 0 changed (new version), 0 unchanged" in track4tip(tmp_path, "index").stdout
+
+
+def test_analyze_with_a_risk_model_of_another_make_says_so_and_keeps_the_spool(
+    tmp_path: Path,
+) -> None:
+    from crawlers.spool import SpoolWriter
+
+    writer = SpoolWriter(tmp_path / "spool.sqlite")
+    writer.append(make_document(canonical_url="https://example.org/ad/9", risk=None))
+    writer.close()
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text('{"format": 2, "kind": "linear", "name": "x"}')
+    broken = track4tip(tmp_path, "analyze", TRACK4TIP_NLP_RISK_MODEL=str(model))
+    assert broken.returncode == 2
+    assert "invalid model config" in broken.stdout and "Traceback" not in broken.stderr
+    assert "Analysed 1 documents" in track4tip(tmp_path, "analyze").stdout

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "risk-e5-small"
+MODEL = ROOT / "models" / "risk-real-linear"
 
 
 def track4tip(*arguments: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
@@ -40,10 +40,24 @@ def test_evaluate_refuses_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
     assert "not a model folder" in result.stdout + result.stderr
 
 
-def test_train_names_the_broken_row_of_a_data_file(tmp_path: Path) -> None:
+def test_train_names_the_broken_line_of_a_label_file_before_any_model_loads(
+    tmp_path: Path,
+) -> None:
+    labels = tmp_path / "labels.jsonl"
+    good = (ROOT / "labels" / "realdev" / "labels.jsonl").read_text().splitlines()[0]
+    labels.write_text(good + "\n" + good.replace('"trafficking_topic": 0', '"topic": 0') + "\n")
+    result = track4tip("model", "train", "--labels", str(labels), "--output", str(tmp_path))
+    assert result.returncode == 2
+    output = result.stdout + result.stderr
+    assert "labels.jsonl:2: missing ['trafficking_topic']; unknown ['topic']" in output
+    assert "Traceback" not in output
+    assert not any(tmp_path.glob("risk-*"))
+
+
+def test_train_head_names_the_broken_row_of_a_data_file(tmp_path: Path) -> None:
     data = tmp_path / "mine.csv"
     data.write_text("text,recruitment_fraud\nfine,1\nbad,maybe\n")
-    result = track4tip("model", "train", "--data", str(data), "--output", str(tmp_path))
+    result = track4tip("model", "train-head", "--data", str(data), "--output", str(tmp_path))
     assert result.returncode == 2
     assert "mine.csv:3: column 'recruitment_fraud': label 'maybe' is not 0 or 1" in (
         result.stdout + result.stderr
