@@ -63,8 +63,9 @@ class NlpSettings(BaseSettings):
     match_all_languages: bool = Field(
         default=True,
         description=(
-            "Match every language's indicator patterns, not only the detected language's "
-            "(finds a Spanish ad quoted in an English article)."
+            "Also match another language's indicator patterns on the sentences, lines and "
+            "quotes of a text written in it (a Spanish ad quoted in an English article); "
+            "off: the detected language's patterns only."
         ),
     )
     explanation_language: str = Field(

@@ -47,7 +47,8 @@ _NUMBER_WITH_LOOKALIKES = re.compile(
     rf"(?<![^\W\d_]){_NUMBER_TOKEN}(?:[ .\-]{_NUMBER_TOKEN})*(?![^\W\d_])"
 )
 # Single digits or single letters spaced out: "0 4 1 2 5 5 5", "w h a t s a p p", "t.e.l.e".
-_SPACED_DIGITS = re.compile(r"(?<![\w])\d(?:[ .\-_]{1,2}\d){5,}(?![\w])")
+# The digits' gap is the same all along: tennis scores ("6-4 6-2 4-6 1-6") alternate two.
+_SPACED_DIGITS = re.compile(r"(?<![\w])\d(?P<gap>[ .\-_]{1,2})\d(?:(?P=gap)\d){4,}(?![\w])")
 _SPACED_LETTERS = re.compile(r"(?<![\w.])[^\W\d_](?:[ .\-_]{1,2}[^\W\d_]){3,}(?![\w])")
 # "nombre arroba correo punto com", "name (at) mail [dot] org", "name @ mail . com".
 _AT = r"\s*(?:[(\[{<]\s*(?:at|arroba|@)\s*[)\]}>]|\s(?:at|arroba)\s|@)\s*"

@@ -9,8 +9,11 @@ while `value` is the normalised identifier. Names are read from the original tex
 Doc of the field when the language has a trained pipeline (`parsed`, or parsed here through
 nlp.language.spacy_pipelines).
 
-Where findings overlap, the more specific one wins: contacts, then money and ages, then names
-(a phone inside a link is the link's; "18 años" inside a salary is not an age). Each (kind,
+Where findings overlap, the more specific one wins: links, e-mails and handles, then money, then
+phone numbers and ages, then names (a phone inside a link is the link's; "$ 6.000.000" is a
+salary even though it is also a valid Curaçao number; "18 años" inside a salary is not an age).
+Money goes before phones because a currency or a thousands separator says more than a run of
+digits that some numbering plan accepts. Each (kind,
 value) is reported once per input, at its first occurrence in field order, because these
 values are what links ads together.
 """
@@ -82,22 +85,22 @@ def field_entities(
     """The entities of one field, overlaps resolved, in text order (duplicates kept)."""
     revealed = reveal(text)
     shown = revealed.text
-    contacts = [
+    links = [*find_emails(shown, field), *find_urls(shown, field), *find_handles(shown, field)]
+    found = [
+        *_links_first(links),
+        *find_money(shown, country, field),
         *find_phone_entities(shown, country, field),
-        *find_emails(shown, field),
-        *find_urls(shown, field),
-        *find_handles(shown, field),
+        *find_ages(shown, field),
     ]
-    measures = [*find_money(shown, country, field), *find_ages(shown, field)]
-    found = [_to_original(entity, revealed) for entity in _contacts_first(contacts) + measures]
+    found = [_to_original(entity, revealed) for entity in found]
     found += find_names(text, country, doc, field)
     return without_overlaps(found)
 
 
-def _contacts_first(contacts: list[Entity]) -> list[Entity]:
-    """Links before the phones inside them; a URL and its profile handle share one span."""
-    order = {EntityKind.URL: 0, EntityKind.HANDLE: 1, EntityKind.EMAIL: 2, EntityKind.PHONE: 3}
-    return sorted(contacts, key=lambda entity: (order[entity.kind], entity.start))
+def _links_first(links: list[Entity]) -> list[Entity]:
+    """URLs before handles and e-mails; a URL and its profile handle share one span."""
+    order = {EntityKind.URL: 0, EntityKind.HANDLE: 1, EntityKind.EMAIL: 2}
+    return sorted(links, key=lambda entity: (order[entity.kind], entity.start))
 
 
 def _to_original(entity: Entity, revealed: Revealed) -> Entity:

@@ -7,6 +7,12 @@ most numbers in these ads), then the other corridor countries; a number takes th
 in which it is a valid number. Numbers written with a "+" are kept when they are merely
 possible, since real ads use new ranges the metadata may not know yet; national-format digit
 runs are kept only when valid somewhere, because salaries and dates look like possible numbers.
+
+Even valid national numbers are dropped when the way they are written says they are something
+else: money ("$ 6.000.000" is a valid Curaçao number, "8.000.000" an Aruban one: a currency next
+to the number, or thousands grouped with dots or commas, mean an amount), dates ("30-01-2024",
+"2018-02-08 23:10"), year ranges ("2007-2009"), law numbers ("Lei 8.745/1993"), decimals
+("1518694508.0"), sports scores ("6-4 6-2 4-6") and digits that continue a path ("/apa/6178016537").
 """
 
 from __future__ import annotations
@@ -33,6 +39,29 @@ _MIN_DIGITS = 7
 # these windows (and one character either side, which the matcher's checks look at) are read,
 # so a long page costs one regular-expression scan, not one matcher pass per region.
 _NUMBER_RUN = re.compile(r"[+(\d][\d\s().\-/+]{5,}[\d)]")
+# Written next to a national-format number, these make it an amount of money.
+_CURRENCY_BEFORE = re.compile(r"(?:\$|€|\b(?:USD|COP|BRL|PEN|DOP|TTD|VES|Bs\.?|S/\.?))\s?$", re.I)
+_CURRENCY_AFTER = re.compile(
+    r"\s?(?:millones|millón|millon|milhões|milhão|mil\b|pesos|reais|dólares|dolares|"
+    r"COP\b|USD\b|BRL\b|US\$|R\$|\$)",
+    re.IGNORECASE,
+)
+# Pieces of a number's raw text that mean it is not a phone number.
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,4}(?:[.,]\d{3})+(?![\d.,]*\d)")
+_DATE = re.compile(
+    r"(?<!\d)(?:\d{1,2}([-./])\d{1,2}\1(?:19|20)?\d\d|(?:19|20)\d\d-\d\d-\d\d)(?!\d)"
+)
+_YEAR_RANGE = re.compile(r"\(?(?:19|20)\d\d\s?[-–/]\s?(?:19|20)\d\d\)?")
+_NUMBER_OF_YEAR = re.compile(r"/(?:19|20)?\d\d$")
+_DECIMAL = re.compile(r"\d{6,}[.,]\d{1,2}")
+_SCORES = re.compile(r"(?<!\d)\d-\d\s+\d-\d(?!\d)")
+# Standards and laws are numbered too: "ISO 9001 - 27001", "Ley 1581", "nº 12.524".
+_REFERENCE_BEFORE = re.compile(r"(?:\b(?:ISO|IEC|NTC|Lei|Ley|Decreto)|n[º°]|\bNo\.)\s*$", re.I)
+# Glued to the end of an e-mail's domain by whitespace clean-up: "@ empresa . com . co305 3997372".
+_DOMAIN_END = re.compile(r"\.\s?(?:com|co|net|org|ec|pe|br|ve)$", re.IGNORECASE)
+_GLUED_WORD_AFTER = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñãõç]")
+# Two digit runs around a bare slash are a code or a fraction ("plaza 20111/99999").
+_SLASHED = re.compile(r"\d+/\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +109,47 @@ def _candidates(text: str, regions: tuple[str, ...]) -> list[tuple[int, PhoneMat
     for run in _NUMBER_RUN.finditer(text):
         if sum(char.isdigit() for char in run.group()) < _MIN_DIGITS:
             continue
-        low, high = max(0, run.start() - 1), min(len(text), run.end() + 1)
+        low, high = _window(text, run.start(), run.end())
         for rank, match in _window_candidates(text[low:high], regions):
             shifted = PhoneMatch(match.start + low, match.end + low, match.raw, match.e164)
-            found.append((rank, shifted))
+            if shifted.raw.lstrip("(").startswith("+") or not _something_else(text, shifted):
+                found.append((rank, shifted))
     return found
+
+
+def _window(text: str, start: int, end: int) -> tuple[int, int]:
+    """The run and one character either side, which the matcher's checks look at.
+
+    A letter next to a number makes the matcher reject it (ids like "A2830999"). Scraped text
+    glues blocks together, though: after an e-mail's domain ("...com . co305 3997372") the
+    letter is the domain's, and a capitalised word right after ("7549Não", "2582Profesional")
+    starts the next block; those letters are left out of the window.
+    """
+    low, high = max(0, start - 1), min(len(text), end + 1)
+    if low < start and text[low].isalpha() and _DOMAIN_END.search(text, max(0, start - 8), start):
+        low = start
+    if _GLUED_WORD_AFTER.match(text, end):
+        high = end
+    return low, high
+
+
+def _something_else(text: str, match: PhoneMatch) -> bool:
+    """Whether a national-format number is written as money, a date, a law or a score."""
+    raw = match.raw
+    # Amounts never start with a trunk zero or a parenthesis ("0412 5550147 mil gracias").
+    if raw[0] not in "0(" and (
+        _CURRENCY_BEFORE.search(text, max(0, match.start - 5), match.start)
+        or _CURRENCY_AFTER.match(text, match.end)
+    ):
+        return True
+    if _REFERENCE_BEFORE.search(text, max(0, match.start - 10), match.start):
+        return True
+    if match.start > 1 and text[match.start - 1] == "/" and text[match.start - 2].isalnum():
+        return True
+    patterns = (_THOUSANDS, _DATE, _YEAR_RANGE, _DECIMAL, _SCORES)
+    if any(pattern.search(raw) for pattern in patterns) or _SLASHED.fullmatch(raw):
+        return True
+    return _NUMBER_OF_YEAR.search(raw) is not None
 
 
 @lru_cache(maxsize=4096)

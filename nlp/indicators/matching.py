@@ -8,6 +8,12 @@ carry character offsets of the matched tokens in the original text, so evidence 
 
 Matching is cheap where nothing can match: a pattern runs only on a Doc holding at least one
 word (or lemma) of each of its required slots, checked with two Python sets per Doc.
+
+A text is matched with the patterns of its language: folded words are shared across languages
+("urge", "night", "modelos"), so another language's patterns fire on ordinary words. They count
+only on the stretches of the text identified as written in that language, where it quotes or
+mixes one (nlp/indicators/segments.py). A job board's own lines — badges such as "Se precisa
+Urgente", filter facets above their counts — never count (nlp/indicators/chrome.py).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from nlp.indicators.chrome import chrome_lines
 from nlp.indicators.patterns import (
     NEGATIONS,
     SENTENCE_BREAKS,
@@ -29,7 +36,9 @@ from nlp.indicators.patterns import (
     compile_pattern,
     compile_term,
 )
-from nlp.indicators.taxonomy import IndicatorSpec, read_taxonomy, read_taxonomy_file
+from nlp.indicators.segments import Identify, Stretch, foreign_stretches
+from nlp.indicators.taxonomy import IndicatorSpec, read_taxonomy_file, read_taxonomy_text
+from nlp.language.identification import LanguageIdentifier
 from nlp.language.spacy_pipelines import LanguagePipelines
 from nlp.types import IndicatorHit
 
@@ -86,8 +95,14 @@ class Taxonomy:
         version: str,
         indicators: list[IndicatorSpec],
         pipelines: LanguagePipelines | None = None,
+        identify: Identify | None = None,
+        board_chrome: frozenset[str] = frozenset(),
     ) -> None:
+        """`identify` names the language of a stretch of text (default: a LanguageIdentifier
+        that may answer the taxonomy's languages, built on first use); `board_chrome` holds
+        the folded labels of job boards' badges and buttons (nlp/indicators/chrome.py)."""
         self.version = version
+        self.board_chrome = board_chrome
         self.indicators = tuple(indicators)
         self._by_id = {indicator.id: indicator for indicator in indicators}
         self.rules = [
@@ -107,6 +122,7 @@ class Taxonomy:
             language for indicator in indicators for language in indicator.languages
         )
         self._pipelines = pipelines
+        self._identify = identify
         self._compiled: dict[tuple[int, str], _VocabMatchers] = {}
         self._lock = threading.Lock()
 
@@ -129,23 +145,53 @@ class Taxonomy:
     def find_in_doc(
         self, doc: Doc, language: str, field: str = "text", *, all_languages: bool = False
     ) -> list[IndicatorHit]:
-        """Hits in a parsed field; all languages' patterns when `language` has none of its own.
+        """Hits in a parsed field, by the patterns of its language.
 
-        An undetermined or unexpected language (Papiamento, a misdetection) still deserves a
-        look. `all_languages` runs them all anyway, for texts that quote another language.
+        An undetermined or unexpected language (Papiamento, a misdetection) gets every
+        language's patterns, since it still deserves a look. `all_languages` adds another
+        language's patterns on the stretches of the text written in it (a Spanish ad quoted in
+        an English article; nlp/indicators/segments.py), never on the whole text.
         """
-        if all_languages or language not in self.languages:
-            languages = self.languages
+        if language not in self.languages:
+            found = self._matches(doc, self.languages, indicator=None)
         else:
-            languages = frozenset({language})
-        found = self._matches(doc, languages, indicator=None)
+            found = self._matches(doc, frozenset({language}), indicator=None)
+            if all_languages:
+                for indicator_id, spans in self._foreign_matches(doc, language).items():
+                    found.setdefault(indicator_id, []).extend(spans)
         text = doc.text  # built from the tokens on every access: once, not once per hit
+        if found:
+            found = _outside(found, chrome_lines(text, self.board_chrome))
         hits = [
             self._hit(indicator_id, start, end, hit_language, text, field)
             for indicator_id, spans in found.items()
             for start, end, hit_language in _merge_overlapping(spans)
         ]
         return sorted(hits, key=lambda hit: (hit.start, hit.indicator))
+
+    def _foreign_matches(self, doc: Doc, language: str) -> dict[str, list[tuple[int, int, str]]]:
+        """Other languages' matches that lie in a stretch identified as their language.
+
+        Matching first, identifying after: most texts hold no other language's match at all,
+        and then no stretch needs identifying.
+        """
+        found = self._matches(doc, self.languages - {language}, indicator=None)
+        if not found:
+            return {}
+        stretches = foreign_stretches(doc, language, self._identify_language)
+        kept: dict[str, list[tuple[int, int, str]]] = {}
+        for indicator_id, spans in found.items():
+            inside = [span for span in spans if _in_stretch_of_its_language(span, stretches)]
+            if inside:
+                kept[indicator_id] = inside
+        return kept
+
+    def _identify_language(self, text: str) -> str:
+        if self._identify is None:
+            with self._lock:
+                if self._identify is None:
+                    self._identify = _default_identifier(self.languages)
+        return self._identify(text)
 
     def matches(self, indicator_id: str, language: str, text: str) -> bool:
         """Whether one indicator's patterns of one language fire anywhere in `text`."""
@@ -217,6 +263,32 @@ def _keep(
     found.setdefault(indicator_id, []).append((span.start_char, span.end_char, language))
 
 
+def _outside(
+    found: dict[str, list[tuple[int, int, str]]], lines: list[tuple[int, int]]
+) -> dict[str, list[tuple[int, int, str]]]:
+    """`found` without the matches that lie on a line of board chrome."""
+    if not lines:
+        return found
+    kept: dict[str, list[tuple[int, int, str]]] = {}
+    for indicator_id, spans in found.items():
+        remaining = [
+            span for span in spans if not any(a <= span[0] and span[1] <= b for a, b in lines)
+        ]
+        if remaining:
+            kept[indicator_id] = remaining
+    return kept
+
+
+def _in_stretch_of_its_language(span: tuple[int, int, str], stretches: list[Stretch]) -> bool:
+    start, end, language = span
+    return any(stretch.language == language and stretch.holds(start, end) for stretch in stretches)
+
+
+def _default_identifier(languages: frozenset[str]) -> Identify:
+    identifier = LanguageIdentifier(languages=sorted(languages))
+    return lambda text: identifier.identify(text)[0]
+
+
 def _without_excluded(
     found: dict[str, list[tuple[int, int, str]]], excluded: dict[str, list[tuple[int, int, str]]]
 ) -> dict[str, list[tuple[int, int, str]]]:
@@ -258,14 +330,21 @@ def _merge_overlapping(spans: Iterable[tuple[int, int, str]]) -> Iterator[tuple[
 
 
 def parse_taxonomy(
-    text: str, source: str = "taxonomy", pipelines: LanguagePipelines | None = None
+    text: str,
+    source: str = "taxonomy",
+    pipelines: LanguagePipelines | None = None,
+    identify: Identify | None = None,
 ) -> Taxonomy:
     """Validate and compile a taxonomy from YAML text; `source` names it in error messages."""
-    version, indicators = read_taxonomy(text, source)
-    return Taxonomy(version, indicators, pipelines)
+    read = read_taxonomy_text(text, source)
+    return Taxonomy(read.version, list(read.indicators), pipelines, identify, read.board_chrome)
 
 
-def load_taxonomy(path: Path | None = None, pipelines: LanguagePipelines | None = None) -> Taxonomy:
+def load_taxonomy(
+    path: Path | None = None,
+    pipelines: LanguagePipelines | None = None,
+    identify: Identify | None = None,
+) -> Taxonomy:
     """The taxonomy at `path`, or the one shipped with track4tip, ready to match."""
     read = read_taxonomy_file(path)
-    return Taxonomy(read.version, list(read.indicators), pipelines)
+    return Taxonomy(read.version, list(read.indicators), pipelines, identify, read.board_chrome)

@@ -85,11 +85,16 @@ BUNDLED_TAXONOMY = "nlp/indicators/data/indicators.yaml"
 
 @dataclass(frozen=True)
 class TaxonomyFile:
-    """A validated taxonomy as read: its version and indicators, no matchers compiled."""
+    """A validated taxonomy as read: its version and indicators, no matchers compiled.
+
+    `board_chrome`: job boards' own labels (badges, buttons), folded; a line that is one of
+    them is the board speaking, not the ad (nlp/indicators/chrome.py).
+    """
 
     version: str
     indicators: tuple[IndicatorSpec, ...]
     source: str
+    board_chrome: frozenset[str] = frozenset()
 
 
 def read_taxonomy_file(path: Path | None = None) -> TaxonomyFile:
@@ -102,12 +107,17 @@ def read_taxonomy_file(path: Path | None = None) -> TaxonomyFile:
             text, source = path.read_text(encoding="utf-8"), str(path)
         except (OSError, UnicodeDecodeError) as exc:
             raise TaxonomyError(f"cannot read taxonomy {path}: {exc}") from exc
-    version, indicators = read_taxonomy(text, source)
-    return TaxonomyFile(version, tuple(indicators), source)
+    return read_taxonomy_text(text, source)
 
 
 def read_taxonomy(text: str, source: str) -> tuple[str, list[IndicatorSpec]]:
     """The version and validated indicators of a taxonomy file's text."""
+    read = read_taxonomy_text(text, source)
+    return read.version, list(read.indicators)
+
+
+def read_taxonomy_text(text: str, source: str) -> TaxonomyFile:
+    """A taxonomy file's text, validated: version, indicators and board chrome."""
     try:
         located = load_located(text)
     except yaml.YAMLError as exc:
@@ -130,7 +140,21 @@ def read_taxonomy(text: str, source: str) -> tuple[str, list[IndicatorSpec]]:
         for position, raw in enumerate(raw_indicators)
     ]
     _check_unique_ids(indicators, located, source)
-    return str(version), indicators
+    chrome = _board_chrome(document.get("board_chrome"), located, source)
+    return TaxonomyFile(str(version), tuple(indicators), source, chrome)
+
+
+def _board_chrome(raw: object, located: LocatedYaml, source: str) -> frozenset[str]:
+    """The `board_chrome` labels, folded like terms; absent means none."""
+    if raw is None:
+        return frozenset()
+    line = located.line_of(("board_chrome",))
+    if not isinstance(raw, list) or not all(isinstance(label, str) for label in raw):
+        raise TaxonomyError(f"{source}:{line}: board_chrome must be a list of labels")
+    try:
+        return frozenset(compile_term(label) for label in raw)
+    except PatternSyntaxError as exc:
+        raise TaxonomyError(f"{source}:{line}: board_chrome: {exc}") from exc
 
 
 def _parse_indicator(

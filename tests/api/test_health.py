@@ -37,8 +37,8 @@ def test_openapi_documents_every_route_and_parameter(client: TestClient) -> None
     assert {"/api/search", "/api/documents/{doc_id}", "/healthz"} <= set(schema["paths"])
     parameters = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
     assert parameters == {
-        "q", "language", "country", "source_kind", "site", "indicator", "risk_label", "status",
-        "cluster", "network", "flag", "identifier",
+        "q", "language", "country", "source_kind", "site", "indicator", "risk_label", "topic",
+        "status", "cluster", "network", "flag", "identifier",
         "published_from", "published_to", "risk_min", "risk_max", "sort", "page", "size", "facets",
         "histogram", "histogram_field", "histogram_split",
     }  # fmt: skip

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from nlp.entities.extraction import field_entities
 from nlp.entities.phones import FALLBACK_REGIONS, find_phones, regions_for
+from nlp.types import EntityKind
 
 
 def values(text: str, country: str | None = None) -> list[str]:
@@ -79,3 +81,53 @@ def test_spans_point_at_the_number_as_written():
     for match in find_phones(text, "CO"):
         assert text[match.start : match.end] == match.raw
     assert values(text, "CO") == ["+584125550147", "+573105550199"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Salario: $ 6.000.000 - $ 6.500.000 de acuerdo a perfil",  # valid Curaçao numbers
+        "SALARIO: a convenir 6.000.000 a 8.000.000 de acuerdo al perfil",  # valid Aruban ones
+        "Salario 7.436.000 + contrato indefinido",
+        "Salario de hasta 7000.000 - 100% remoto",
+        "3.500.000 millones",
+        "Fecha límite para aplicar: 30-01-2024",
+        "Fecha límite 30.09.2024",
+        '"created_at_std": "2018-02-08 23:10:13 UTC"',
+        "the Ortega government between (2007-2009)",
+        "a Lei Federal 8.745/1993 diz",
+        "Conocimiento en normativas ISO 9001 - 27001.",
+        '"created": 1518694508.0, "url"',
+        '<a href="/fb/sfo/apa/6178016537" class="showcontact">',
+        "AÑO 2015 / 423.012 fallecidos",
+        "se le dio la plaza 20111/99999",
+        "ID A2830999 en el sistema",
+    ],
+)
+def test_money_dates_laws_and_codes_are_not_phones(text):
+    assert find_phones(text, "CO") == []
+
+
+def test_tennis_scores_are_not_spaced_out_phone_numbers():
+    text = "maar het liep goed af: 6-4 6-2 4-6 1-6 6-2. De volgende"
+    phones = [e for e in field_entities(text, "NL") if e.kind is EntityKind.PHONE]
+    assert phones == []
+
+
+def test_money_wins_over_a_phone_in_the_same_span():
+    text = "Rango salarial: $ 7.000.000 - $ 8.000.000."
+    kinds = [entity.kind for entity in field_entities(text, "CO")]
+    assert kinds == [EntityKind.MONEY, EntityKind.MONEY]
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        # Scraped text glues blocks together: a domain before, a capitalised word after.
+        ("Correo: ana @ empresa . com . co310 5550199", "CO", "+573105550199"),
+        ("mail:[EMAIL] 11. 95555-0123Não perca", "BR", "+5511955550123"),
+        ("WhatsApp 0412 5550147Interesados escribir", "VE", "+584125550147"),
+    ],
+)
+def test_numbers_glued_to_the_next_block_are_found(text, country, expected):
+    assert values(text, country) == [expected]

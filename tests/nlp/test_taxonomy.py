@@ -41,7 +41,7 @@ def _cases(kind: str) -> list[tuple[str, str, str]]:
 
 
 def test_version_categories_and_size():
-    assert BASELINE.version == "2026.1"
+    assert BASELINE.version == "2026.2"
     ids = {indicator.id for indicator in BASELINE.indicators}
     assert len(ids) >= 35
     assert ids >= FIRST_RELEASE | SECTORS
@@ -238,6 +238,8 @@ HEAD = "taxonomy_version: 1\nindicators:"
             "en term '!!!': term '!!!' has no letters",
         ),
         (HEAD + GOOD_INDICATOR + "    weight: 3\n", ":9: indicator 'free_travel': weight: Extra"),
+        (HEAD + GOOD_INDICATOR + "board_chrome: Urgente\n", ":9: board_chrome must be a list"),
+        (HEAD + GOOD_INDICATOR + "board_chrome: ['!!!']\n", ":9: board_chrome: term '!!!' has"),
     ],
 )
 def test_broken_files_give_file_and_line(tmp_path, body, message):
