@@ -35,7 +35,12 @@ def require_shared() -> None:
 @cache
 def _rows(file: str) -> dict[str, dict]:
     with (REALTEXT / file).open(encoding="utf-8") as lines:
-        return {row["id"]: row for row in map(json.loads, lines)}
+        return {str(row["id"]): row for row in map(json.loads, lines)}
+
+
+def realtext_row(file: str, item_id: str) -> dict:
+    """One item of a realtext file, whole."""
+    return _rows(file)[item_id]
 
 
 def realtext(file: str, item_id: str, field: str = "text") -> str:

@@ -10,13 +10,9 @@ the lure ads of lures_quoted.jsonl and the quoted offers of the itnewslat warnin
 
 from __future__ import annotations
 
-import json
-import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import lxml.html
 import pytest
 
 from nlp.classifier.realdev import item_text
@@ -25,10 +21,8 @@ from nlp.indicators.matching import load_taxonomy
 from nlp.language.identification import LanguageIdentifier
 from nlp.language.spacy_pipelines import LanguagePipelines
 from nlp.types import IndicatorHit
+from tests.nlp.shared_texts import REALWEB, page_text, realtext_row, require_shared
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-REALTEXT = SHARED / "data" / "realtext"
-REALWEB = SHARED / "realweb"
 TAXONOMY = load_taxonomy(pipelines=LanguagePipelines())
 IDENTIFIER = LanguageIdentifier(languages=DEFAULT_LANGUAGES)
 
@@ -47,24 +41,12 @@ CT_BOGOTA = (
 
 @pytest.fixture(autouse=True)
 def _shared_data_is_here() -> None:
-    """The real texts are test data CI always has: missing, they fail (skip only on request)."""
-    if REALTEXT.is_dir() and REALWEB.is_dir():
-        return
-    message = f"the real texts are not at {REALTEXT} and {REALWEB} (../shared)"
-    if os.environ.get("TRACK4TIP_ALLOW_MISSING_SERVICES") == "1":
-        pytest.skip(message)
-    pytest.fail(message)
-
-
-@cache
-def _rows(name: str) -> dict[str, dict[str, Any]]:
-    with (REALTEXT / name).open(encoding="utf-8") as lines:
-        return {str(row["id"]): row for row in map(json.loads, lines)}
+    require_shared()
 
 
 def _item(name: str, item_id: str) -> tuple[str, str]:
     """The item's text as labelled (title, blank line, text) and its identified language."""
-    text = item_text(_rows(name)[item_id])
+    text = item_text(realtext_row(name, item_id))
     return text, IDENTIFIER.identify(text)[0]
 
 
@@ -235,11 +217,7 @@ def _line_of(text: str, hit: IndicatorHit) -> str:
 
 @cache
 def _page(relative: str) -> str:
-    """The page as a reader sees it (no scripts or styles), as whole-page analysis reads it."""
-    root = lxml.html.fromstring((REALWEB / relative).read_bytes())
-    for hidden in root.xpath("//script | //style | //noscript | //template"):
-        hidden.drop_tree()
-    return root.text_content()
+    return page_text(REALWEB / relative)
 
 
 @cache
