@@ -9,7 +9,8 @@
 - `ReportsDep`, `ReportRendererDep`, `AlertsDep`: reports, their renderer, the alert engine
   (its `rules`, `outbox` and `dispatcher`).
 - `SettingsDep`, `EvidenceDirDep`, `LoginThrottleDep`: the app's settings, the crawler's
-  evidence folder (None when not configured), the failed-login throttle.
+  evidence folder (None when not configured), the login throttle (failed-login counts and
+  the limit on password checks running at once).
 - `LinkerDep`: a read-only linker over the linking store for one request (None when nothing
   is linked yet); `NetworkViewDep` / `ClusterViewDep`: the group named in the path, or a 404.
 - `ViewerPseudonymiserDep`: None for callers who may read documents, else the keyed

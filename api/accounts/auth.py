@@ -10,14 +10,25 @@ a per-session CSRF token. Every unsafe request (POST, PUT, PATCH, DELETE) made w
 must return that token in the `X-CSRF-Token` header (HTMX and fetch) or a `csrf_token` form
 field; key-authenticated requests are exempt, since no browser sends a key on its own.
 
-Password guessing is slowed by `LoginThrottle`: after a few failed logins for one user name
-from one address, that pair is refused (429) for a while, whether the password is right or
-not. Keyed by address too, so a stranger cannot lock a colleague out from elsewhere.
+Password guessing is slowed by `LoginThrottle`, which counts failed logins three ways within
+a window: per (address, user name) — a few guesses at one account, then that pair is refused
+(429, with Retry-After) whether the password is right or not; per address — spraying many
+names from one place; per user name — one account guessed at from many places. An address
+that logged in as a user before is exempt from that user's name limit, so a stranger cannot
+lock a colleague out of the machines they use. The attempt is counted before its password is
+checked (and refunded when it succeeds): a burst sent at once is throttled like one sent in a
+row, and a refused attempt costs no hash at all.
+
+The password check itself (one scrypt run, tens of milliseconds of CPU) runs in a worker
+thread, a few at a time (`check_login`): on the event loop, 40 failed logins stalled every
+other request for seconds.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
+import os
 import secrets
 import threading
 import time
@@ -25,9 +36,10 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
+from anyio import CapacityLimiter, to_thread
 from starlette.requests import Request
 
-from api.accounts.users import User
+from api.accounts.users import User, UserStore
 
 SESSION_USER = "user_id"
 SESSION_SINCE = "since"
@@ -110,48 +122,174 @@ async def csrf_ok(request: Request) -> bool:
     return given is not None and hmac.compare_digest(given, expected)
 
 
-# Failed logins allowed per (address, user name) within the window, before refusals.
+# Failed logins allowed within the window, before refusals: per (address, user name); per
+# address, over all names; per user name, over all addresses but those it logged in from.
 MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS_PER_ADDRESS = 20
+MAX_FAILED_LOGINS_PER_USERNAME = 20
 FAILED_LOGIN_WINDOW_SECONDS = 15 * 60
-# Pairs remembered at most; the oldest are forgotten first (bounded memory under a spray).
+# How long a successful login exempts its address from the user name's limit.
+TRUSTED_ADDRESS_SECONDS = 30 * 24 * 3600
+# Keys remembered at most, per counter; the oldest are forgotten first (bounded memory under
+# a spray).
 MAX_TRACKED_PAIRS = 10_000
+# Password checks running at once. scrypt holds a core for each: half the cores leave the
+# rest to the event loop and the other routes' threads.
+PASSWORD_CHECKS_AT_ONCE = max(1, (os.cpu_count() or 2) // 2)
+
+
+class LoginThrottled(Exception):
+    """Refused before any password check; `retry_after` seconds until one would be allowed."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed logins; retry in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+    @property
+    def retry_after_header(self) -> str:
+        return str(max(1, math.ceil(self.retry_after)))
+
+
+class _Counter:
+    """Recent failure times per key, oldest key first; not locked (LoginThrottle locks)."""
+
+    def __init__(self, limit: int, window_seconds: float) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._times: dict[object, deque[float]] = {}
+
+    def _recent(self, key: object, now: float) -> deque[float]:
+        times = self._times.get(key, deque())
+        while times and now - times[0] > self.window_seconds:
+            times.popleft()
+        return times
+
+    def wait(self, key: object, now: float) -> float:
+        """Seconds until `key` is under its limit again (0: it is now)."""
+        times = self._recent(key, now)
+        if len(times) < self.limit:
+            return 0.0
+        # The failure whose expiry brings the count back under the limit.
+        return times[len(times) - self.limit] + self.window_seconds - now
+
+    def add(self, key: object, now: float) -> None:
+        times = self._recent(key, now)
+        times.append(now)
+        self._times.pop(key, None)
+        self._times[key] = times  # re-inserted: the dict stays oldest-first
+        while len(self._times) > MAX_TRACKED_PAIRS:
+            self._times.pop(next(iter(self._times)))
+
+    def remove(self, key: object, at: float) -> None:
+        times = self._times.get(key)
+        if times is not None and at in times:
+            times.remove(at)
+
+    def forget(self, key: object) -> None:
+        self._times.pop(key, None)
 
 
 class LoginThrottle:
-    """Counts recent failed logins per (client address, user name), in memory."""
+    """Counts recent failed logins per (address, user name), per address and per user name,
+    in memory, and bounds how many password checks run at once."""
 
     def __init__(
         self,
         max_failures: int = MAX_FAILED_LOGINS,
         window_seconds: float = FAILED_LOGIN_WINDOW_SECONDS,
+        *,
+        max_per_address: int = MAX_FAILED_LOGINS_PER_ADDRESS,
+        max_per_username: int = MAX_FAILED_LOGINS_PER_USERNAME,
+        checks_at_once: int = PASSWORD_CHECKS_AT_ONCE,
     ) -> None:
         self.max_failures = max_failures
         self.window_seconds = window_seconds
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._pairs = _Counter(max_failures, window_seconds)
+        self._addresses = _Counter(max_per_address, window_seconds)
+        self._usernames = _Counter(max_per_username, window_seconds)
+        self._trusted: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
+        self.checks_at_once = checks_at_once
+        self._checks: CapacityLimiter | None = None
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and now - times[0] > self.window_seconds:
-            times.popleft()
-        return times
+    @property
+    def password_checks(self) -> CapacityLimiter:
+        """The limiter of concurrent password checks (made on first use, inside the loop)."""
+        if self._checks is None:
+            self._checks = CapacityLimiter(self.checks_at_once)
+        return self._checks
+
+    def _trusts(self, pair: tuple[str, str], now: float) -> bool:
+        since = self._trusted.get(pair)
+        return since is not None and now - since <= TRUSTED_ADDRESS_SECONDS
+
+    def _wait(self, address: str, name: str, now: float) -> float:
+        pair = (address, name)
+        waits = [self._pairs.wait(pair, now), self._addresses.wait(address, now)]
+        if not self._trusts(pair, now):
+            waits.append(self._usernames.wait(name, now))
+        return max(waits)
+
+    def _add(self, address: str, name: str, now: float) -> None:
+        self._pairs.add((address, name), now)
+        self._addresses.add(address, now)
+        self._usernames.add(name, now)
+
+    def retry_after(self, address: str, username: str) -> float:
+        """Seconds until this address may try this name again (0: it may now)."""
+        with self._lock:
+            return self._wait(address, _name(username), time.monotonic())
 
     def blocked(self, address: str, username: str) -> bool:
-        key = (address, username.strip().lower())
+        return self.retry_after(address, username) > 0
+
+    def admit(self, address: str, username: str) -> float:
+        """Let one attempt through, counted as failed until `succeeded` says otherwise; its
+        ticket for `succeeded`. Raises LoginThrottled, counting nothing, when over a limit."""
+        name = _name(username)
         with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.max_failures
+            now = time.monotonic()
+            wait = self._wait(address, name, now)
+            if wait > 0:
+                raise LoginThrottled(wait)
+            self._add(address, name, now)
+            return now
 
     def failed(self, address: str, username: str) -> None:
-        key = (address, username.strip().lower())
-        now = time.monotonic()
+        """Count a failed attempt that did not go through `admit`."""
         with self._lock:
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures.pop(key, None)
-            self._failures[key] = times  # re-inserted: the dict stays oldest-first
-            while len(self._failures) > MAX_TRACKED_PAIRS:
-                self._failures.pop(next(iter(self._failures)))
+            self._add(address, _name(username), time.monotonic())
 
-    def succeeded(self, address: str, username: str) -> None:
+    def succeeded(self, address: str, username: str, ticket: float | None = None) -> None:
+        """The pair's failures are forgotten, the attempt `ticket` admitted is refunded, and
+        the address is trusted for this name from now on."""
+        name = _name(username)
+        pair = (address, name)
         with self._lock:
-            self._failures.pop((address, username.strip().lower()), None)
+            self._pairs.forget(pair)
+            if ticket is not None:
+                self._addresses.remove(address, ticket)
+                self._usernames.remove(name, ticket)
+            self._trusted.pop(pair, None)
+            self._trusted[pair] = time.monotonic()
+            while len(self._trusted) > MAX_TRACKED_PAIRS:
+                self._trusted.pop(next(iter(self._trusted)))
+
+
+def _name(username: str) -> str:
+    return username.strip().lower()
+
+
+async def check_login(
+    users: UserStore, throttle: LoginThrottle, address: str, username: str, password: str
+) -> User | None:
+    """The user these credentials belong to, or None; counted by `throttle`, which raises
+    LoginThrottled before any hashing when over a limit. The hash runs in a worker thread,
+    at most `throttle.checks_at_once` at a time, so the event loop keeps serving."""
+    ticket = throttle.admit(address, username)
+    user = await to_thread.run_sync(
+        users.authenticate, username, password, limiter=throttle.password_checks
+    )
+    if user is not None:
+        throttle.succeeded(address, username, ticket)
+    return user

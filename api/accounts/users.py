@@ -4,6 +4,12 @@ Passwords are kept as salted scrypt hashes (`scrypt$n$r$p$salt$hash`, so the cos
 later without breaking old hashes). An API key is a random 32-byte token shown once, when it
 is made; the database keeps only its SHA-256, a short prefix to tell keys apart, when it was
 last used and whether it was revoked. A disabled user can neither log in nor use a key.
+
+A login attempt computes exactly one scrypt hash whether the user exists or not: a name
+nobody has is checked against a dummy hash made once, at start-up, with the same parameters,
+so the answer's timing does not tell which names exist. scrypt is slow on purpose (tens of
+milliseconds of CPU): callers on an event loop run `authenticate` in a worker thread
+(api/accounts/auth.py, `check_login`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import secrets
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -81,22 +88,50 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def scrypt_digest(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """The one place a password is hashed (tests count the calls through it)."""
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
     n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
+    digest = scrypt_digest(password, salt, n, r, p)
     return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
 
 
-def password_matches(password: str, stored: str) -> bool:
+@cache
+def dummy_hash() -> str:
+    """A hash of no one's password, with today's parameters: what unknown names are checked
+    against. Made once per process (UserStore makes it at start-up, not on a first login)."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+# Never reached (the dummy always parses); keeps the types whole.
+_UNUSABLE = (b"", 0, 0, 0, "")
+
+
+def _parse_hash(stored: str) -> tuple[bytes, int, int, int, str] | None:
+    """Salt, n, r, p and expected hex digest of a stored hash; None if it is not one."""
     try:
         scheme, n, r, p, salt, expected = stored.split("$")
-        digest = hashlib.scrypt(
-            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
-        )
+        if scheme != "scrypt":
+            return None
+        return bytes.fromhex(salt), int(n), int(r), int(p), expected
     except ValueError:
+        return None
+
+
+def password_matches(password: str, stored: str) -> bool:
+    """Exactly one scrypt run, even for a stored value that is not a valid hash (checked
+    against the dummy instead and refused), so no record answers faster than another."""
+    parsed = _parse_hash(stored)
+    salt, n, r, p, expected = parsed or _parse_hash(dummy_hash()) or _UNUSABLE
+    try:
+        digest = scrypt_digest(password, salt, n, r, p)
+    except ValueError:  # parameters scrypt refuses: nothing to compare against
         return False
-    return scheme == "scrypt" and hmac.compare_digest(digest.hex(), expected)
+    return parsed is not None and hmac.compare_digest(digest.hex(), expected)
 
 
 def token_digest(token: str) -> str:
@@ -141,6 +176,7 @@ class UserStore:
     def __init__(self, database: ConsoleDatabase) -> None:
         self.database = database
         database.ensure_schema("users", SCHEMA)
+        dummy_hash()  # at start-up, so no login attempt pays for two hashes
 
     # --- users ----------------------------------------------------------------------------
 
@@ -197,11 +233,10 @@ class UserStore:
             row = connection.execute(
                 "SELECT * FROM users WHERE username = ?", (username.strip().lower(),)
             ).fetchone()
-        if row is None:
-            # Hash anyway, so a wrong name takes as long as a wrong password.
-            password_matches(password, hash_password("not-a-user-password"))
-            return None
-        if not password_matches(password, row["password_hash"]) or row["disabled"]:
+        # One hash either way: against the dummy when nobody has this name.
+        stored = row["password_hash"] if row is not None else dummy_hash()
+        matches = password_matches(password, stored)
+        if row is None or not matches or row["disabled"]:
             return None
         return _user(row)
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
 
 from api.accounts import auth
 from api.accounts.permissions import permissions_of
@@ -50,23 +51,34 @@ async def login(
     if not await auth.csrf_ok(request):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the login form expired; reload it")
     address = request.client.host if request.client else "unknown"
-    if throttle.blocked(address, username):
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            "too many failed logins for this user; try again in "
-            f"{auth.FAILED_LOGIN_WINDOW_SECONDS // 60} minutes",
-        )
-    user = users.authenticate(username, password)
+    try:
+        user = await auth.check_login(users, throttle, address, username, password)
+    except auth.LoginThrottled as refused:
+        return _throttled(request, templates, refused)
     if user is None:
-        throttle.failed(address, username)
         context = {"next": safe_next(next), "failed": True, "username": username}
         return templates.TemplateResponse(
             request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED
         )
-    throttle.succeeded(address, username)
     auth.start_session(request, user)
     audit.record(user, "login", user.username, {})
     return RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _throttled(
+    request: Request, templates: Jinja2Templates, refused: auth.LoginThrottled
+) -> HTMLResponse:
+    """429 with Retry-After, as the error page for a browser and as JSON for a script (the
+    shared error handlers would drop the header from the page)."""
+    minutes = max(1, round(refused.retry_after / 60))
+    message = f"too many failed logins; try again in {minutes} minute(s)"
+    headers = {"Retry-After": refused.retry_after_header}
+    if "text/html" not in request.headers.get("accept", ""):
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, message, headers=headers)
+    context = {"status_code": status.HTTP_429_TOO_MANY_REQUESTS, "messages": [message]}
+    return templates.TemplateResponse(
+        request, "error.html", context, status.HTTP_429_TOO_MANY_REQUESTS, headers
+    )
 
 
 @router.post("/logout", **_PAGE)

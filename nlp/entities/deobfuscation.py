@@ -9,6 +9,13 @@ should read, plus an offset map: every span found in the revealed text is mapped
 The rewrite runs in passes, each a regular-expression substitution over the previous pass's
 output; a pass records the pieces it rewrote, and spans are mapped back through the passes in
 reverse. Text no pass touches costs one scan per pass and keeps the identity map.
+
+Crawled text is hostile: the patterns must stay linear in its length. A pattern that scans a
+long run and then fails would, tried again at every later start in that run, cost the square
+of the run (20k characters took seconds). `_LinearFinder` tries such a pattern once per run:
+after a failed attempt it resumes where no start it skipped could have matched; spelled
+e-mails get the same from an atomic group. Why each skip is safe is said at its finder, and
+tests/nlp/test_linear_patterns.py checks the finders against plain `finditer`.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 # Format characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft
@@ -37,7 +44,9 @@ HOMOGLYPHS = str.maketrans(
     }
 )
 _LOOKALIKE_CLASS = "".join(sorted({chr(code) for code in HOMOGLYPHS}))
-_WORD_WITH_LOOKALIKE = re.compile(rf"\w*[{_LOOKALIKE_CLASS}]\w*")
+# Only from a word's start: a match always spans the whole word, and a start inside a word
+# without a look-alike would rescan the rest of it (quadratic in the word's length).
+_WORD_WITH_LOOKALIKE = re.compile(rf"(?<!\w)\w*[{_LOOKALIKE_CLASS}]\w*")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 
 # Letters written for digits inside a number: "4I2", "O147", "58l2".
@@ -60,6 +69,109 @@ _SPELLED_EMAIL = re.compile(
     re.IGNORECASE,
 )
 _DOT_WORD = re.compile(_DOT, re.IGNORECASE)
+
+Finder = Callable[[str], Iterator[re.Match[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _LinearFinder:
+    """`pattern.finditer`, the same matches, in linear time.
+
+    `next_start(text, position)` is the first place at or after `position` where `pattern` may
+    begin (its look-behind, its first characters), found at a bounded cost per character.
+    After an attempt at `p` fails, `resume(text, p)` (> p) is the next place worth trying: the
+    pattern's shape guarantees that no start skipped could match. So each attempt scans its
+    own run once, instead of every start in a run rescanning the rest of it.
+    """
+
+    pattern: re.Pattern[str]
+    next_start: Callable[[str, int], int | None]
+    resume: Callable[[str, int], int]
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        position = 0
+        while (start := self.next_start(text, position)) is not None:
+            match = self.pattern.match(text, start)
+            if match is None:
+                position = self.resume(text, start)
+                continue
+            yield match
+            position = match.end()  # never empty: each pattern here consumes a character
+
+
+def _searching(starts: re.Pattern[str]) -> Callable[[str, int], int | None]:
+    """`next_start` for a pattern of bounded length (so the search stays linear)."""
+
+    def next_start(text: str, position: int) -> int | None:
+        found = starts.search(text, position)
+        return found.start() if found else None
+
+    return next_start
+
+
+def _after(run: re.Pattern[str], back: int = 0) -> Callable[[str, int], int]:
+    """Resume `back` characters before the end of the `run` that begins at the failed start."""
+
+    def resume(text: str, start: int) -> int:
+        found = run.match(text, start)
+        return max(found.end() - back, start + 1) if found else start + 1
+
+    return resume
+
+
+# A number's first token from a later start in the same run of token characters lies inside
+# the run, and the token from the failed start can stretch over it: that start would match.
+# A start needs a digit after at most a few look-alikes, or else a run of them (bounded test).
+_FIND_NUMBERS = _LinearFinder(
+    _NUMBER_WITH_LOOKALIKES,
+    _searching(re.compile(r"(?<![^\W\d_])(?=[OoIl|]{0,3}\d|[OoIl|]{4})[\dOoIl|]")),
+    _after(re.compile(r"[\dOoIl|]+")),
+)
+# Each later digit of the failed start's chain (digits joined by its gap) but the last has
+# the same gap, so its chain is a tail of the failed one; the last may begin another gap.
+# A start needs six spaced digits (bounded test).
+_FIND_SPACED_DIGITS = _LinearFinder(
+    _SPACED_DIGITS,
+    _searching(re.compile(r"(?<![\w])\d(?P<gap>[ .\-_]{1,2})\d(?:(?P=gap)\d){4}")),
+    _after(re.compile(r"\d(?P<gap>[ .\-_]{1,2})\d(?:(?P=gap)\d)*"), back=1),
+)
+# Letters take any gap, so every later letter's chain is a tail of the failed start's chain.
+# A start needs four spaced letters (bounded test).
+_FIND_SPACED_LETTERS = _LinearFinder(
+    _SPACED_LETTERS,
+    _searching(re.compile(r"(?<![\w.])[^\W\d_](?:[ .\-_]{1,2}[^\W\d_]){3}")),
+    _after(re.compile(r"[^\W\d_](?:[ .\-_]{1,2}[^\W\d_])*")),
+)
+
+# The user part of a spelled e-mail runs to the end of its run of user characters (what
+# follows, a space, a bracket or "@", is none), so a later start in the same run needs what
+# an earlier one needed: only the first place in a run where `_SPELLED_EMAIL` may start is
+# worth trying. The atomic group skips to it and commits, and the search tries runs only from
+# their first character, all inside the regex engine.
+_USER_CHARS = r"a-z0-9._+\-"
+_USER_CHAR = re.compile(f"[{_USER_CHARS}]", re.IGNORECASE)
+_EMAIL_BODY = _SPELLED_EMAIL.pattern.removeprefix(r"(?<![\w.@])")
+_EMAIL_IN_RUN = re.compile(
+    rf"(?>[{_USER_CHARS}]*?(?<![\w.@])(?=[a-z0-9])){_EMAIL_BODY}", re.IGNORECASE
+)
+_EMAIL_AT_RUN_START = re.compile(rf"(?<![{_USER_CHARS}]){_EMAIL_IN_RUN.pattern}", re.IGNORECASE)
+
+
+def _find_spelled_emails(text: str) -> Iterator[re.Match[str]]:
+    """`_SPELLED_EMAIL.finditer(text)`, the same matches, in linear time."""
+    position = 0
+    while True:
+        found = None
+        if position > 0 and _USER_CHAR.match(text, position - 1):
+            found = _EMAIL_IN_RUN.match(text, position)  # the rest of a run a match ended in
+        found = found or _EMAIL_AT_RUN_START.search(text, position)
+        if found is None:
+            return
+        # Matched again where the user part starts: the very match `finditer` would give.
+        match = _SPELLED_EMAIL.match(text, found.start("user"))
+        assert match is not None
+        yield match
+        position = match.end()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +243,15 @@ class Revealed:
 
 
 def _substitute(
-    text: str, pattern: re.Pattern[str], rewrite: Callable[[re.Match[str]], str]
+    text: str, find: Finder, rewrite: Callable[[re.Match[str]], str]
 ) -> tuple[str, _OffsetMap]:
-    """`pattern.sub(rewrite, text)` that also records where each rewritten piece came from."""
+    """`pattern.sub(rewrite, text)` over the matches of `find` (a pattern's `finditer`) that
+    also records where each rewritten piece came from."""
     parts: list[str] = []
     offset_map = _OffsetMap()
     copied_until = 0
     length = 0
-    for match in pattern.finditer(text):
+    for match in find(text):
         replacement = rewrite(match)
         if replacement == match.group():
             continue
@@ -187,13 +300,13 @@ def _join_email(match: re.Match[str]) -> str:
     return f"{match.group('user')}@{domain}.{match.group('tld')}"
 
 
-_PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (_CHAR_PASS, _fold_character),
-    (_WORD_WITH_LOOKALIKE, _latinise_mixed_word),
-    (_NUMBER_WITH_LOOKALIKES, _digits_for_lookalikes),
-    (_SPACED_DIGITS, _squeeze),
-    (_SPACED_LETTERS, _squeeze),
-    (_SPELLED_EMAIL, _join_email),
+_PASSES: tuple[tuple[Finder, Callable[[re.Match[str]], str]], ...] = (
+    (_CHAR_PASS.finditer, _fold_character),
+    (_WORD_WITH_LOOKALIKE.finditer, _latinise_mixed_word),
+    (_FIND_NUMBERS.finditer, _digits_for_lookalikes),
+    (_FIND_SPACED_DIGITS.finditer, _squeeze),
+    (_FIND_SPACED_LETTERS.finditer, _squeeze),
+    (_find_spelled_emails, _join_email),
 )
 
 
@@ -201,8 +314,8 @@ def reveal(text: str) -> Revealed:
     """The text with obfuscation undone, and the map from its offsets to `text`'s."""
     current = text
     maps: list[_OffsetMap] = []
-    for pattern, rewrite in _PASSES:
-        current, offset_map = _substitute(current, pattern, rewrite)
+    for find, rewrite in _PASSES:
+        current, offset_map = _substitute(current, find, rewrite)
         if offset_map.pieces:
             maps.append(offset_map)
     return Revealed(original=text, text=current, _maps=tuple(maps))
