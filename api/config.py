@@ -55,8 +55,8 @@ class ApiSettings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; larger ones get 413.",
     )
-    # --- reports, alerts and exports (api/reporting/store.py, api/alerting/delivery.py,
-    # api/exporting/datasets.py)
+    # --- reports, alerts and exports (api/reporting/store.py, api/alerting/delivery.py and
+    # senders.py, api/exporting/datasets.py)
     console_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Address of the console, for links in alert e-mails and webhooks.",

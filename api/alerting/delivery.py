@@ -1,52 +1,61 @@
-"""Delivering alerts: an outbox in the console database, and the e-mail and webhook senders.
+"""The alert outbox: one row per delivery in the console database, claimed before it is sent.
 
     alert_deliveries   one row per (rule, document, channel) — UNIQUE, so the same rule never
                        alerts twice about the same document on the same channel, however often
                        a batch is evaluated again — with its payload, status, attempts, last
-                       error and the time of the next attempt
+                       error, the time of the next attempt, and the claim of the sender at it
 
-A delivery is `pending` until a sender has been accepted by the other side (the SMTP server
-took the message, the webhook receiver answered 2xx); only then is it `delivered`. A failure
-leaves it `pending` with the error and a later `next_attempt_at` (the wait doubles each time,
-up to a ceiling), and after the last allowed attempt it is `failed`: visible in the API and the
-console, and retried on demand. That makes delivery at-least-once: a process that dies after
-the receiver accepted but before the row is marked sends again, which is why webhooks carry
-the delivery id for the receiver to de-duplicate on.
+    pending ──claim──▶ sending ──accepted──▶ delivered
+       ▲                  │ ──failed──▶ pending (later, with the error) or failed (last try)
+       │                  │ ──lease ran out──▶ unknown
+       └──── retry (by a person: the API or the console) ◀── failed, unknown
 
-Sending claims a row first (`sending`, with a lease), so two processes delivering at once
-never send the same row; a lease left by a crashed process runs out and the row is retried.
+A delivery is `delivered` once the other side has accepted it (the SMTP server took the
+message, the webhook receiver answered 2xx). A failure leaves it `pending` with the error and
+a later `next_attempt_at` (the wait doubles each time, up to a ceiling), and after the last
+allowed attempt it is `failed`: visible in the API and the console, and retried on demand.
+
+At most once, even across a lost sender. A sender claims one row at a time, atomically (one
+UPDATE takes a due `pending` row, so two dispatchers never hold the same one), with a random
+claim token and a lease longer than the delivery deadline, and counts the attempt then. Only
+the holder of the claim settles the row. A lease that runs out while the row is `sending`
+means its sender died or stalled mid-send: the receiver may or may not have the alert, so the
+row becomes `unknown` — never sent again on its own — for a person to check with the receiver
+and retry by id if it did not arrive ("retry every failed one" leaves those alone). A sender
+that was only slow still settles its claim with what it learnt. Why not re-check the claim and
+send again? Nothing can re-check what the receiver got: a second send would make delivery
+at-least-once, and an alert sent twice to a partner is worse than one a person looks at.
+
+Within one attempt delivery is not exactly-once either: a receiver that accepted and then lost
+the connection before answering is retried, which is why webhooks carry the delivery id
+(`X-Track4tip-Delivery`) for the receiver to de-duplicate on.
+
 Console alerts are written `delivered` at once: the console's feed is the outbox itself.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import smtplib
+import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import httpx
 from pydantic import BaseModel
 
 from api.alerting.rules import SCHEMA as RULES_SCHEMA
-from api.alerting.rules import AlertRuleStore, Channel
-from api.config import ApiSettings
+from api.alerting.rules import Channel
 from api.database import ConsoleDatabase
 from api.errors import RecordNotFound
 
-SIGNATURE_HEADER = "X-Track4tip-Signature"
-DELIVERY_HEADER = "X-Track4tip-Delivery"
-# Longer than any single delivery may take (timeouts are capped at 300 s in the settings).
-LEASE = timedelta(minutes=10)
-CLAIM_BATCH = 50
 MAX_ERROR_CHARS = 500
+LEASE_EXPIRED = (
+    "the sender's lease ran out mid-send: the receiver may or may not have it; "
+    "check with the receiver, and retry this delivery by id if it did not arrive"
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_deliveries (
@@ -62,6 +71,7 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
     next_attempt_at TEXT NOT NULL,
     lease_until TEXT,
     delivered_at TEXT,
+    claim TEXT,
     UNIQUE (rule_id, doc_id, channel)
 );
 CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries(status, next_attempt_at);
@@ -74,6 +84,8 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"
     DELIVERED = "delivered"
     FAILED = "failed"
+    # The lease ran out mid-send: a person decides whether to send it again.
+    UNKNOWN = "unknown"
 
 
 class Delivery(BaseModel):
@@ -90,8 +102,12 @@ class Delivery(BaseModel):
     payload: dict[str, Any]
 
 
-class DeliveryFailed(Exception):
-    """A sender could not hand the alert over; the message says why (kept as last_error)."""
+@dataclass(frozen=True)
+class Claim:
+    """A delivery taken for sending, and the token that alone may settle it."""
+
+    delivery: Delivery
+    token: str
 
 
 def _iso(moment: datetime) -> str:
@@ -115,6 +131,20 @@ def _delivery(row: sqlite3.Row) -> Delivery:
     )
 
 
+def _add_claim_column(database: ConsoleDatabase) -> None:
+    """Give an outbox made before claims had tokens its `claim` column."""
+    with database.connect() as connection:
+        columns = connection.execute("PRAGMA table_info(alert_deliveries)").fetchall()
+        if any(column["name"] == "claim" for column in columns):
+            return
+        try:
+            connection.execute("ALTER TABLE alert_deliveries ADD COLUMN claim TEXT")
+        except sqlite3.OperationalError as error:
+            # Another process added it between the look and the change.
+            if "duplicate column" not in str(error):
+                raise
+
+
 # --- the outbox -----------------------------------------------------------------------------
 
 
@@ -125,6 +155,7 @@ class Outbox:
         self.database = database
         database.ensure_schema("alert_rules", RULES_SCHEMA)
         database.ensure_schema("alert_deliveries", SCHEMA)
+        _add_claim_column(database)
 
     def enqueue(
         self, rule_id: int, doc_id: str, channels: Iterable[Channel], payload: dict[str, Any]
@@ -156,72 +187,92 @@ class Outbox:
                 added += cursor.rowcount
         return added
 
-    def claim_due(self, now: datetime, limit: int = CLAIM_BATCH) -> list[Delivery]:
-        """Take the deliveries due now (and those whose sender's lease ran out)."""
-        stamp, lease = _iso(now), _iso(now + LEASE)
-        due = (
-            "(status = 'pending' AND next_attempt_at <= :now) "
-            "OR (status = 'sending' AND lease_until < :now)"
-        )
-        claimed = []
+    def has_due(self, now: datetime) -> bool:
+        """Whether a dispatcher would find anything to do at `now`."""
         with self.database.connect() as connection:
-            rows = connection.execute(
-                f"SELECT id FROM alert_deliveries WHERE {due} ORDER BY id LIMIT :limit",
-                {"now": stamp, "limit": limit},
-            ).fetchall()
-            for row in rows:
-                cursor = connection.execute(
-                    "UPDATE alert_deliveries SET status = 'sending', lease_until = :lease "
-                    f"WHERE id = :id AND ({due})",
-                    {"lease": lease, "id": row["id"], "now": stamp},
-                )
-                if cursor.rowcount:
-                    claimed.append(row["id"])
-            found = connection.execute(
-                f"SELECT * FROM alert_deliveries WHERE id IN ({','.join('?' * len(claimed))})",
-                claimed,
-            ).fetchall()
-        return [_delivery(row) for row in found]
+            row = connection.execute(
+                "SELECT 1 FROM alert_deliveries WHERE (status = 'pending' AND "
+                "next_attempt_at <= :now) OR (status = 'sending' AND lease_until < :now) LIMIT 1",
+                {"now": _iso(now)},
+            ).fetchone()
+        return row is not None
 
-    def settle_delivered(self, delivery_id: int, now: datetime) -> None:
+    def claim_next(self, due_at: datetime, lease_until: datetime) -> Claim | None:
+        """Take the oldest delivery due at `due_at` for sending, until `lease_until`.
+
+        One statement finds and takes the row, so SQLite's write lock makes the claim atomic
+        between threads and processes; the attempt is counted here, before anything is sent,
+        so a sender that dies mid-send still leaves its attempt on the record."""
+        token = secrets.token_hex(16)
         with self.database.connect() as connection:
-            connection.execute(
-                "UPDATE alert_deliveries SET status = 'delivered', attempts = attempts + 1, "
-                "delivered_at = ?, last_error = NULL, lease_until = NULL WHERE id = ?",
-                (_iso(now), delivery_id),
+            row = connection.execute(
+                "UPDATE alert_deliveries SET status = 'sending', claim = :claim, "
+                "lease_until = :lease, attempts = attempts + 1 "
+                "WHERE id = (SELECT id FROM alert_deliveries WHERE status = 'pending' "
+                "AND next_attempt_at <= :now ORDER BY id LIMIT 1) RETURNING *",
+                {"claim": token, "lease": _iso(lease_until), "now": _iso(due_at)},
+            ).fetchone()
+        return Claim(_delivery(row), token) if row is not None else None
+
+    def expire_leases(self, now: datetime) -> int:
+        """Mark deliveries whose sender's lease ran out mid-send `unknown`; returns how many.
+
+        The claim token stays, so a sender that was slow rather than dead can still settle."""
+        with self.database.connect() as connection:
+            cursor = connection.execute(
+                "UPDATE alert_deliveries SET status = 'unknown', last_error = ? "
+                "WHERE status = 'sending' AND lease_until < ?",
+                (LEASE_EXPIRED, _iso(now)),
             )
+            return cursor.rowcount
 
-    def settle_failed(self, delivery_id: int, error: str, retry_at: datetime | None) -> None:
-        """One more failed attempt: retried at `retry_at`, or failed for good when None."""
+    def settle_delivered(self, claim: Claim, now: datetime) -> bool:
+        """The receiver accepted it; False when the claim is no longer this sender's."""
+        with self.database.connect() as connection:
+            cursor = connection.execute(
+                "UPDATE alert_deliveries SET status = 'delivered', delivered_at = ?, "
+                "last_error = NULL, lease_until = NULL, claim = NULL WHERE id = ? AND claim = ?",
+                (_iso(now), claim.delivery.id, claim.token),
+            )
+            return cursor.rowcount == 1
+
+    def settle_failed(self, claim: Claim, error: str, retry_at: datetime | None) -> bool:
+        """The attempt failed: retried at `retry_at`, or failed for good when None; False
+        when the claim is no longer this sender's."""
         status = DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED
         with self.database.connect() as connection:
-            connection.execute(
-                "UPDATE alert_deliveries SET status = ?, attempts = attempts + 1, "
-                "last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), "
-                "lease_until = NULL WHERE id = ?",
+            cursor = connection.execute(
+                "UPDATE alert_deliveries SET status = ?, last_error = ?, "
+                "next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL, "
+                "claim = NULL WHERE id = ? AND claim = ?",
                 (
                     status,
                     error[:MAX_ERROR_CHARS],
                     _iso(retry_at) if retry_at else None,
-                    delivery_id,
+                    claim.delivery.id,
+                    claim.token,
                 ),
             )
+            return cursor.rowcount == 1
 
     def retry(self, delivery_ids: Iterable[int] | None, now: datetime) -> int:
-        """Make failed (or waiting) deliveries due now; None: every failed one."""
+        """Make deliveries due now: the given failed, waiting or unknown ones, or (None)
+        every failed one. An unknown one is sent again only when a person names it: only
+        they can tell, from the receiver, whether it arrived. The old claim is dropped, so a
+        stalled sender can no longer settle the new attempt."""
         with self.database.connect() as connection:
             if delivery_ids is None:
                 cursor = connection.execute(
-                    "UPDATE alert_deliveries SET status = 'pending', next_attempt_at = ? "
-                    "WHERE status = 'failed'",
+                    "UPDATE alert_deliveries SET status = 'pending', next_attempt_at = ?, "
+                    "claim = NULL WHERE status = 'failed'",
                     (_iso(now),),
                 )
                 return cursor.rowcount
             changed = 0
             for delivery_id in delivery_ids:
                 cursor = connection.execute(
-                    "UPDATE alert_deliveries SET status = 'pending', next_attempt_at = ? "
-                    "WHERE id = ? AND status IN ('failed', 'pending')",
+                    "UPDATE alert_deliveries SET status = 'pending', next_attempt_at = ?, "
+                    "claim = NULL WHERE id = ? AND status IN ('failed', 'pending', 'unknown')",
                     (_iso(now), delivery_id),
                 )
                 changed += cursor.rowcount
@@ -264,100 +315,3 @@ class Outbox:
                 [*values, limit],
             ).fetchall()
         return [_delivery(row) for row in rows]
-
-
-# --- the senders ----------------------------------------------------------------------------
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The value of the X-Track4tip-Signature header: HMAC-SHA256 of the exact body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _subject(payload: dict[str, Any]) -> str:
-    document = payload.get("document", {})
-    risk = document.get("risk_score")
-    score = f" ({risk:.2f})" if isinstance(risk, int | float) else ""
-    return f"[track4tip] {payload.get('rule_name', 'alert')}: {document.get('title', '')}{score}"
-
-
-def _email_text(payload: dict[str, Any]) -> str:
-    document = payload.get("document", {})
-    lines = [
-        f"Rule: {payload.get('rule_name')}",
-        f"Document: {document.get('title')}",
-        f"Site: {document.get('site')} ({document.get('country') or '-'})",
-        f"Risk: {document.get('risk_label')} {document.get('risk_score')}",
-        f"Indicators: {', '.join(document.get('indicators', [])) or '-'}",
-        f"Source URL: {document.get('url')}",
-        f"In the console: {payload.get('console_url')}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-@dataclass
-class Senders:
-    """How e-mail and webhook alerts leave; built from the settings."""
-
-    settings: ApiSettings
-    rules: AlertRuleStore
-
-    def send(self, delivery: Delivery, recipients: list[str], url: str | None) -> None:
-        """Send on the delivery's channel; the console channel is read, never sent.
-
-        Channels are a closed enum (`Channel`) rather than a registry by name, unlike index and
-        language backends or export formats: each sender needs its own fields of the rule
-        (recipients; a URL and a signing secret), so a new channel means a new rule column,
-        form and migration anyway, and a registry would hide nothing that this branch shows.
-        """
-        if delivery.channel is Channel.EMAIL:
-            self.email(delivery, recipients)
-        elif delivery.channel is Channel.WEBHOOK:
-            self.webhook(delivery, url)
-
-    def email(self, delivery: Delivery, recipients: list[str]) -> None:
-        settings = self.settings
-        if not settings.smtp_host:
-            raise DeliveryFailed("no SMTP server configured (TRACK4TIP_API_SMTP_HOST)")
-        message = EmailMessage()
-        message["From"] = settings.smtp_from
-        message["To"] = ", ".join(recipients)
-        message["Subject"] = _subject(delivery.payload)
-        message["X-Track4tip-Delivery"] = str(delivery.id)
-        message.set_content(_email_text(delivery.payload))
-        try:
-            with smtplib.SMTP(
-                settings.smtp_host, settings.smtp_port, timeout=settings.delivery_timeout
-            ) as smtp:
-                if settings.smtp_starttls:
-                    smtp.starttls()
-                if settings.smtp_username and settings.smtp_password:
-                    smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as error:
-            raise DeliveryFailed(
-                f"SMTP {settings.smtp_host}:{settings.smtp_port}: {error}"
-            ) from None
-
-    def webhook(self, delivery: Delivery, url: str | None) -> None:
-        secret = self.rules.webhook_secret(delivery.rule_id) or (
-            self.settings.webhook_secret.get_secret_value()
-            if self.settings.webhook_secret
-            else None
-        )
-        if url is None or secret is None:
-            raise DeliveryFailed("the rule has no webhook URL or no secret to sign it with")
-        body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(secret, body),
-            DELIVERY_HEADER: str(delivery.id),
-        }
-        try:
-            response = httpx.post(
-                url, content=body, headers=headers, timeout=self.settings.delivery_timeout
-            )
-        except httpx.HTTPError as error:
-            raise DeliveryFailed(f"webhook {url}: {error!r}") from None
-        if not response.is_success:
-            raise DeliveryFailed(f"webhook {url} answered {response.status_code}")

@@ -6,7 +6,8 @@ GET   /api/alerts/rules/{id}             one rule
 PUT   /api/alerts/rules/{id}             change it
 PATCH /api/alerts/rules/{id}             enable or disable it
 GET   /api/alerts/deliveries             deliveries of my rules: status, attempts, last error
-POST  /api/alerts/deliveries/retry       make failed deliveries due again and send what is due
+POST  /api/alerts/deliveries/retry       make failed (or named unknown) deliveries due again
+                                         and send what is due
 GET   /api/alerts/stream                 server-sent events: each new console alert
 
 An investigator sees only their own rules and deliveries (another's rule id answers 404, as a
@@ -130,17 +131,26 @@ def list_deliveries(
 @router.post("/deliveries/retry", response_model=RetryOut, summary="Retry deliveries now")
 def retry_deliveries(user: AlertsUserDep, body: RetryIn, alerts: AlertsDep) -> RetryOut:
     """Make the given (or every failed) delivery of your rules due now, then send what is
-    due; the answer says how that went."""
+    due; the answer says how that went. A delivery left `unknown` (its sender's lease ran out
+    mid-send) is sent again only when named in `ids`: check with the receiver first."""
     visible = alerts.visible_rule_ids(user)
     ids = body.ids
     if visible is not None:
-        own = {d.id for d in alerts.outbox.list(visible, DeliveryStatus.FAILED, limit=100_000)}
-        ids = [i for i in ids if i in own] if ids is not None else sorted(own)
+        failed = _own(alerts, visible, DeliveryStatus.FAILED)
+        if ids is None:
+            ids = sorted(failed)
+        else:
+            retryable = failed | _own(alerts, visible, DeliveryStatus.UNKNOWN)
+            ids = [i for i in ids if i in retryable]
     made_due = alerts.outbox.retry(ids, datetime.now(UTC))
     sent = alerts.dispatcher.deliver_due() if alerts.dispatcher else DeliveryReport()
     return RetryOut(
         made_due=made_due, delivered=sent.delivered, retrying=sent.retrying, failed=sent.failed
     )
+
+
+def _own(alerts: AlertEngine, rule_ids: list[int], wanted: DeliveryStatus) -> set[int]:
+    return {d.id for d in alerts.outbox.list(rule_ids, wanted, limit=100_000)}
 
 
 def _event(delivery: Delivery) -> str:

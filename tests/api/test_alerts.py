@@ -8,65 +8,50 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
-import sqlite3
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.accounts.users import Role, UserStore
-from api.alerting.delivery import SIGNATURE_HEADER
+from api.accounts.users import Role
+from api.alerting.senders import SIGNATURE_HEADER
 from api.config import ApiSettings
-from api.database import ConsoleDatabase
 from api.main import create_app
 from index.embedded import EmbeddedIndex
+from tests.api.alert_parts import (
+    SERVER_SECRET,
+    Console,
+    Mailbox,
+    UsersTemplate,
+    console_app,
+    http_server,
+    make_users_template,
+    post_rule,
+    smtp_server,
+)
 from tests.factories import make_document
 from tests.live_server import live_server
 
-SERVER_SECRET = "server-webhook-secret-0123456789"
 RULE_SECRET = "rule-webhook-secret-abcdefghij"
-PASSWORD = "correct horse battery"
 
 
 # --- real receivers -------------------------------------------------------------------------
 
 
-@dataclass
-class Mailbox:
-    messages: list = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    mailbox, port = Mailbox(), _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield mailbox, port
-    controller.stop()
+def smtp_receiver() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
-def smtp(smtp_server: tuple[Mailbox, int]) -> tuple[Mailbox, int]:
-    smtp_server[0].messages.clear()
-    return smtp_server
+def smtp(smtp_receiver: tuple[Mailbox, int]) -> tuple[Mailbox, int]:
+    smtp_receiver[0].messages.clear()
+    return smtp_receiver
 
 
 @dataclass
@@ -96,74 +81,23 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with http_server(Handler) as url:
+        state.url = url
+        yield state
 
 
 # --- the app --------------------------------------------------------------------------------
 
 
-@dataclass
-class Console:
-    app: FastAPI
-    index: EmbeddedIndex
-    keys: dict[Role, str]
-
-    def client(self, role: Role = Role.INVESTIGATOR) -> TestClient:
-        return TestClient(self.app, headers={"Authorization": f"Bearer {self.keys[role]}"})
-
-    def index_batch(self, *documents) -> int:
-        self.index.upsert(documents)
-        return self.app.state.alerts.evaluate(list(documents))
-
-
 @pytest.fixture(scope="module")
-def users_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """Two investigators with keys, made once: scrypt makes users slow to create on purpose."""
-    database = ConsoleDatabase(tmp_path_factory.mktemp("users") / "console.sqlite3")
-    users = UserStore(database)
-    keys: dict = {}
-    for name in ("inv-a", "inv-b"):
-        user = users.create(name, PASSWORD, Role.INVESTIGATOR)
-        keys[name] = users.create_key(user.id, "tests")[1]
-    keys[Role.INVESTIGATOR] = keys["inv-a"]
-    return database.path, keys
-
-
-def _console(tmp_path: Path, index: EmbeddedIndex, users: tuple[Path, dict], **settings) -> Console:
-    """An app over a copy of the users' database, so each test starts without rules."""
-    template, keys = users
-    path = tmp_path / "console.sqlite3"
-    with sqlite3.connect(template) as source, sqlite3.connect(path) as copy:
-        source.backup(copy)
-    database = ConsoleDatabase(path)
-    defaults = {"webhook_secret": SERVER_SECRET, "alert_retry_seconds": 0.0}
-    app = create_app(ApiSettings(**(defaults | settings)), index, database)
-    return Console(app=app, index=index, keys=keys)
+def users_database(tmp_path_factory: pytest.TempPathFactory) -> UsersTemplate:
+    return make_users_template(tmp_path_factory.mktemp("users"))
 
 
 @pytest.fixture
 def console(tmp_path: Path, fresh_index: EmbeddedIndex, smtp, users_database) -> Console:
     _, port = smtp
-    return _console(tmp_path, fresh_index, users_database, smtp_host="127.0.0.1", smtp_port=port)
-
-
-def _rule(client: TestClient, **overrides) -> dict:
-    body = {
-        "name": "Modelos al exterior",
-        "search": {"q": "modelos", "country": ["EC"]},
-        "risk_threshold": 0.7,
-        "channels": ["console"],
-        **overrides,
-    }
-    response = client.post("/api/alerts/rules", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return console_app(tmp_path, fresh_index, users_database, smtp_host="127.0.0.1", smtp_port=port)
 
 
 def _ads() -> list:
@@ -182,7 +116,7 @@ def _ads() -> list:
 def test_email_alerts_reach_a_real_smtp_server(console: Console, smtp):
     mailbox, _ = smtp
     with console.client() as client:
-        _rule(client, channels=["email"], email_to=["guardia@example.org"])
+        post_rule(client, channels=["email"], email_to=["guardia@example.org"])
         ads = _ads()
         assert console.index_batch(*ads) == 2
         deliveries = client.get("/api/alerts/deliveries").json()
@@ -197,7 +131,7 @@ def test_email_alerts_reach_a_real_smtp_server(console: Console, smtp):
 def test_the_same_batch_evaluated_twice_alerts_once(console: Console, smtp, receiver):
     mailbox, _ = smtp
     with console.client() as client:
-        _rule(
+        post_rule(
             client,
             channels=["email", "webhook", "console"],
             email_to=["guardia@example.org"],
@@ -206,7 +140,8 @@ def test_the_same_batch_evaluated_twice_alerts_once(console: Console, smtp, rece
         ads = _ads()
         assert console.index_batch(*ads) == 2
         assert console.index_batch(*ads) == 0
-        assert console.app.state.alerts.evaluate(ads) == 0
+        assert console.alerts.evaluate(ads) == 0
+        console.wait_for_dispatch()
         deliveries = client.get("/api/alerts/deliveries").json()
     assert len(mailbox.messages) == 2 and len(receiver.accepted) == 2
     assert len(deliveries) == 6
@@ -214,8 +149,8 @@ def test_the_same_batch_evaluated_twice_alerts_once(console: Console, smtp, rece
 
 def test_webhooks_are_signed_with_hmac(console: Console, receiver):
     with console.client() as client:
-        rule = _rule(client, channels=["webhook"], webhook_url=receiver.url)
-        secret_rule = _rule(
+        rule = post_rule(client, channels=["webhook"], webhook_url=receiver.url)
+        secret_rule = post_rule(
             client,
             name="own secret",
             channels=["webhook"],
@@ -237,7 +172,7 @@ def test_failed_deliveries_are_retried_and_delivered_once(console: Console, rece
     receiver.failures = 2
     dispatcher = console.app.state.alerts.dispatcher
     with console.client() as client:
-        _rule(client, channels=["webhook"], webhook_url=receiver.url)
+        post_rule(client, channels=["webhook"], webhook_url=receiver.url)
         console.index_batch(_ads()[0])
         waiting = client.get("/api/alerts/deliveries").json()[0]
         assert waiting["status"] == "pending" and waiting["attempts"] == 1
@@ -257,10 +192,12 @@ def test_failed_deliveries_are_retried_and_delivered_once(console: Console, rece
 def test_deliveries_fail_visibly_and_are_retried_on_demand(
     tmp_path: Path, fresh_index: EmbeddedIndex, receiver, users_database
 ):
-    console = _console(tmp_path, fresh_index, users_database, alert_max_attempts=2)
+    console = console_app(tmp_path, fresh_index, users_database, alert_max_attempts=2)
     receiver.failures = 2
     with console.client() as client:
-        _rule(client, channels=["webhook", "email"], webhook_url=receiver.url, email_to=["a@b.org"])
+        post_rule(
+            client, channels=["webhook", "email"], webhook_url=receiver.url, email_to=["a@b.org"]
+        )
         console.index_batch(_ads()[0])
         console.app.state.alerts.dispatcher.deliver_due()
         failed = client.get("/api/alerts/deliveries", params={"status": "failed"}).json()
@@ -274,7 +211,7 @@ def test_deliveries_fail_visibly_and_are_retried_on_demand(
 
 def test_console_alerts_stream_as_server_sent_events(console: Console):
     with console.client() as client:
-        rule = _rule(client)
+        rule = post_rule(client)
     headers = {"Authorization": f"Bearer {console.keys[Role.INVESTIGATOR]}"}
     with (
         live_server(console.app) as base_url,
@@ -298,7 +235,7 @@ def test_console_alerts_stream_as_server_sent_events(console: Console):
 
 def test_stream_resumes_after_the_last_event_id(console: Console):
     with console.client() as client:
-        _rule(client)
+        post_rule(client)
         console.index_batch(*_ads())
         first, second = sorted(d["id"] for d in client.get("/api/alerts/deliveries").json())
     headers = {
@@ -316,7 +253,7 @@ def test_stream_resumes_after_the_last_event_id(console: Console):
 
 def test_rules_are_private_to_their_owner(console: Console):
     with console.client() as owner:
-        rule = _rule(owner)
+        rule = post_rule(owner)
     other = TestClient(console.app, headers={"Authorization": f"Bearer {console.keys['inv-b']}"})
     with other:
         assert other.get(f"/api/alerts/rules/{rule['id']}").status_code == 404
@@ -330,7 +267,7 @@ def test_rules_are_private_to_their_owner(console: Console):
 
 def test_a_disabled_rule_does_not_alert(console: Console):
     with console.client() as client:
-        rule = _rule(client)
+        rule = post_rule(client)
         assert (
             client.patch(f"/api/alerts/rules/{rule['id']}", json={"enabled": False}).json()[
                 "enabled"
