@@ -2,7 +2,8 @@
 
 `WarcStore` appends records to gzipped WARC 1.1 files under `<data_dir>/warc/`, named
 `track4tip-<UTC time>-<random>.warc.gz` and opened in exclusive-create mode, so an existing file
-is never reopened, let alone rewritten; a file that reaches `warc_max_bytes` is closed and the
+is never reopened, let alone rewritten; a file that reaches `warc_max_bytes` is sealed (a last
+`metadata` record naming every record in it, crawlers/capture_format.py) and closed, and the
 next record starts a new one. Every record carries SHA-256 block and payload digests
 (`sha256:<base32>`, as `warcio check` reads them).
 
@@ -10,44 +11,71 @@ next record starts a new one. Every record carries SHA-256 block and payload dig
   server sent it, Content-Encoding included; Scrapy has only taken chunking off).
 - A page rendered by Chromium becomes a `resource` record of the rendered DOM (the server's own
   response to the same URL is the earlier plain exchange), and its full-page PNG screenshot a
-  file beside the WARC files, `screenshots/<sha256>.png`: the name is the content's digest.
+  file beside the WARC files, `screenshots/<sha256>.png`: the name is the content's digest. A
+  `metadata` record refers to the resource and names the screenshot and its digest.
+
+A crash or a failed write must not spoil the records after it. So the records of one capture
+are built in memory first (each its own gzip member) and reach the file in one append through
+an unbuffered stream; when an append fails, that file is closed unsealed, with the broken
+member at its end where `verify_captures` reports it, and the next capture starts a new file.
+A screenshot is written to a temporary file in its folder, fsynced and renamed into place, so
+its name only ever holds the whole image; it is kept before the records that name it.
 
 A Document's `Capture` names the file, the record id and the SHA-256 (hex) of the payload.
-Each record is flushed to the operating system before the Document that refers to it reaches
+Each capture has reached the operating system before the Document that refers to it reaches
 the spool; files are fsynced when closed.
 
-`verify_captures(path)` re-reads WARC files (and screenshots) and reports every record whose
-digests do not match its bytes, or that cannot be read at all.
+`verify_captures(path)` (crawlers/capture_verify.py) re-reads WARC files, screenshots and the
+captures Documents cite, and reports everything that does not verify.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
+import logging
 import os
 import secrets
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from crawlers.capture_format import (
+    OWN_PREFIX,
+    SCREENSHOT_DIGEST_FIELD,
+    SCREENSHOT_FIELD,
+    SCREENSHOTS,
+    SEAL_COUNT_FIELD,
+    SEAL_FIELD,
+    SEAL_ID_FIELD,
+    TEMPORARY_SUFFIX,
+    WARC_SUFFIXES,
+    CaptureError,
+    warc_fields,
+)
+from crawlers.capture_verify import CaptureProblem, VerifyReport, capture_files, verify_captures
 from index.document import Capture
 
-WARC_SUFFIXES = (".warc.gz", ".warc")
-SCREENSHOTS = "screenshots"
+__all__ = [
+    "SCREENSHOTS",
+    "WARC_SUFFIXES",
+    "CaptureError",
+    "CaptureProblem",
+    "VerifyReport",
+    "WarcStore",
+    "capture_files",
+    "verify_captures",
+]
 
-
-class CaptureError(Exception):
-    """A capture cannot be written (the WARC folder is not writable, the disk is full)."""
+logger = logging.getLogger(__name__)
+WARC_FIELDS = "application/warc-fields"
 
 
 class _Sha256WarcWriter(WARCWriter):
@@ -58,11 +86,41 @@ class _Sha256WarcWriter(WARCWriter):
         return Digester("sha256")
 
 
+def _buffered_writer() -> tuple[_Sha256WarcWriter, io.BytesIO]:
+    """A writer into memory: records are whole before any byte of them reaches a file."""
+    buffer = io.BytesIO()
+    return _Sha256WarcWriter(buffer, gzip=True, warc_version="1.1"), buffer
+
+
+def _record_id(record: Any) -> str:
+    return str(record.rec_headers.get_header("WARC-Record-ID"))
+
+
 def _status_line(status: int) -> str:
     try:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return str(status)
+
+
+def _write_all(stream: IO[bytes], data: bytes) -> None:
+    """Write every byte: a raw stream may take fewer than it was given."""
+    view = memoryview(data)
+    while view:
+        written = stream.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the write made no progress")
+        view = view[written:]
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make a new or renamed name in `folder` durable (cheap; not possible everywhere)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 class WarcStore:
@@ -71,36 +129,47 @@ class WarcStore:
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
-        self._file: IO[bytes] | None = None
+        self._stream: IO[bytes] | None = None
         self._path: Path | None = None
-        self._writer: _Sha256WarcWriter | None = None
+        self._size = 0
+        self._record_ids: list[str] = []  # what the seal will name
         try:
             (directory / SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise CaptureError(f"cannot create WARC folder {directory}: {error}") from error
 
-    def _open(self) -> _Sha256WarcWriter:
-        if self._writer is not None and self._file is not None:
-            if self._file.tell() < self.max_bytes:
-                return self._writer
-            self._close_file()
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        path = self.directory / f"track4tip-{stamp}-{secrets.token_hex(4)}.warc.gz"
-        try:
-            self._file = path.open("xb")  # exclusive: an existing capture is never reopened
-        except OSError as error:
-            raise CaptureError(f"cannot create {path}: {error}") from error
-        self._path = path
-        self._writer = _Sha256WarcWriter(self._file, gzip=True, warc_version="1.1")
-        return self._writer
+    def _open_stream(self, path: Path) -> IO[bytes]:
+        """The stream a new WARC file is written through: exclusive (an existing capture is
+        never reopened) and unbuffered (an append that returned has reached the OS)."""
+        return path.open("xb", buffering=0)
 
-    def _capture(self, record: Any, payload: bytes) -> Capture:
-        assert self._path is not None
-        return Capture(
-            sha256=hashlib.sha256(payload).hexdigest(),
-            warc_file=self._path.name,
-            record_id=record.rec_headers.get_header("WARC-Record-ID"),
-        )
+    def _current(self) -> tuple[Path, IO[bytes]]:
+        if self._path is not None and self._size >= self.max_bytes:
+            self._seal_and_close()
+        if self._path is None or self._stream is None:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            path = self.directory / f"{OWN_PREFIX}{stamp}-{secrets.token_hex(4)}.warc.gz"
+            try:
+                self._stream = self._open_stream(path)
+            except OSError as error:
+                raise CaptureError(f"cannot create {path}: {error}") from error
+            self._path, self._size, self._record_ids = path, 0, []
+        return self._path, self._stream
+
+    def _append(self, data: bytes, record_ids: list[str]) -> str:
+        """Append whole records; the name of the file they are in."""
+        path, stream = self._current()
+        try:
+            _write_all(stream, data)
+        except OSError as error:
+            self._abandon()
+            raise CaptureError(
+                f"writing to {path.name} failed ({error}); it is closed unsealed and the next "
+                "capture starts a new file"
+            ) from error
+        self._size += len(data)
+        self._record_ids.extend(record_ids)
+        return path.name
 
     def write_exchange(
         self,
@@ -113,25 +182,31 @@ class WarcStore:
         protocol: str = "HTTP/1.1",
     ) -> Capture:
         """A request record and its response record; the Capture names the response."""
-        writer = self._open()
+        writer, buffer = _buffered_writer()
         method, target = request_line
         http_request = StatusAndHeaders(
             f"{method} {target} {protocol}", request_headers, is_http_request=True
         )
+        # length=0: without one warcio buffers the empty payload in temporary files twice
+        # and closes only one of them.
         request = writer.create_warc_record(
-            url, "request", payload=io.BytesIO(b""), http_headers=http_request
+            url, "request", payload=io.BytesIO(b""), length=0, http_headers=http_request
         )
         http_response = StatusAndHeaders(_status_line(status), response_headers, protocol=protocol)
         response = writer.create_warc_record(
             url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http_response
         )
         writer.write_request_response_pair(request, response)
-        self._flush()
-        return self._capture(response, body)
+        name = self._append(buffer.getvalue(), [_record_id(response), _record_id(request)])
+        return Capture(
+            sha256=hashlib.sha256(body).hexdigest(), warc_file=name, record_id=_record_id(response)
+        )
 
     def write_rendered(self, url: str, html: bytes, screenshot: bytes | None) -> Capture:
         """The DOM Chromium rendered, as a resource record, and its screenshot file."""
-        writer = self._open()
+        # The screenshot first: no record may name a screenshot that a crash kept from disk.
+        shot = self._write_screenshot(screenshot) if screenshot is not None else None
+        writer, buffer = _buffered_writer()
         record = writer.create_warc_record(
             url,
             "resource",
@@ -141,118 +216,87 @@ class WarcStore:
             warc_headers_dict={"WARC-Source-URI": url, "WARC-Resource-Type": "rendered-dom"},
         )
         writer.write_record(record)
-        self._flush()
-        capture = self._capture(record, html)
-        if screenshot is None:
-            return capture
-        return capture.model_copy(update={"screenshot": self._write_screenshot(screenshot)})
+        records = [record]
+        if shot is not None:
+            records.append(_screenshot_record(writer, url, _record_id(record), *shot))
+            writer.write_record(records[-1])
+        name = self._append(buffer.getvalue(), [_record_id(each) for each in records])
+        return Capture(
+            sha256=hashlib.sha256(html).hexdigest(),
+            warc_file=name,
+            record_id=_record_id(record),
+            screenshot=shot[0] if shot else None,
+        )
 
-    def _write_screenshot(self, png: bytes) -> str:
-        name = f"{SCREENSHOTS}/{hashlib.sha256(png).hexdigest()}.png"
+    def _write_screenshot(self, png: bytes) -> tuple[str, str]:
+        """Keep a screenshot under its digest; its name (relative to the folder) and digest."""
+        digest = hashlib.sha256(png).hexdigest()
+        name = f"{SCREENSHOTS}/{digest}.png"
         path = self.directory / name
-        if not path.exists():  # the same bytes already kept are the same evidence
-            with path.open("xb") as handle:
+        if path.exists():  # the same bytes already kept are the same evidence
+            return name, digest
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}")
+        try:
+            with temporary.open("xb") as handle:
                 handle.write(png)
-        return name
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)  # atomic: the name never holds part of an image
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise CaptureError(f"cannot keep screenshot {name}: {error}") from error
+        _fsync_directory(path.parent)
+        return name, digest
 
-    def _flush(self) -> None:
-        assert self._file is not None
-        self._file.flush()
+    def _seal_and_close(self) -> None:
+        """End the file with its seal, then fsync and close it."""
+        if self._path is None or self._stream is None:
+            return
+        writer, buffer = _buffered_writer()
+        writer.write_record(_seal_record(writer, self._path.name, self._record_ids))
+        try:
+            _write_all(self._stream, buffer.getvalue())
+        except OSError as error:
+            logger.warning("cannot seal %s (%s); it stays unsealed", self._path.name, error)
+        self._abandon()
 
-    def _close_file(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-        self._file = self._writer = self._path = None
+    def _abandon(self) -> None:
+        """Close the file as it is (after a failed write: unsealed, its broken tail at the end,
+        where verify reports it); the next capture starts a new file."""
+        if self._stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                os.fsync(self._stream.fileno())
+            with contextlib.suppress(OSError):
+                self._stream.close()
+        self._stream = self._path = None
+        self._size, self._record_ids = 0, []
+        _fsync_directory(self.directory)
 
     def close(self) -> None:
-        self._close_file()
+        self._seal_and_close()
 
 
-# --- verification ---------------------------------------------------------------------------
+def _screenshot_record(
+    writer: _Sha256WarcWriter, url: str, refers_to: str, name: str, digest: str
+) -> Any:
+    block = warc_fields([(SCREENSHOT_FIELD, name), (SCREENSHOT_DIGEST_FIELD, digest)])
+    return writer.create_warc_record(
+        url,
+        "metadata",
+        payload=io.BytesIO(block),
+        length=len(block),
+        warc_content_type=WARC_FIELDS,
+        warc_headers_dict={"WARC-Refers-To": refers_to},
+    )
 
 
-@dataclass(frozen=True)
-class CaptureProblem:
-    file: str
-    record_id: str | None
-    url: str | None
-    problem: str
-
-
-@dataclass
-class VerifyReport:
-    files: int = 0
-    records: int = 0
-    screenshots: int = 0
-    undigested: int = 0
-    problems: list[CaptureProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def capture_files(path: Path) -> list[Path]:
-    """The WARC files at `path`: the file itself, or every WARC file under a folder."""
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
-
-
-def _has_digest(record: Any) -> bool:
-    digests = ("WARC-Block-Digest", "WARC-Payload-Digest")
-    return any(record.rec_headers.get_header(name) for name in digests)
-
-
-def _record_problems(record: Any) -> list[str]:
-    record.raw_stream.read()  # reading the whole record runs the digest check
-    if record.digest_checker.passed is False:
-        return list(record.digest_checker.problems) or ["digest mismatch"]
-    return []
-
-
-def _verify_file(path: Path, report: VerifyReport) -> None:
-    report.files += 1
-    try:
-        with path.open("rb") as handle:
-            for record in ArchiveIterator(handle, check_digests=True):
-                report.records += 1
-                if not _has_digest(record):  # other tools' warcinfo and request records
-                    report.undigested += 1
-                    continue
-                for problem in _record_problems(record):
-                    report.problems.append(
-                        CaptureProblem(
-                            path.name,
-                            record.rec_headers.get_header("WARC-Record-ID"),
-                            record.rec_headers.get_header("WARC-Target-URI"),
-                            problem,
-                        )
-                    )
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as error:
-        report.problems.append(CaptureProblem(path.name, None, None, f"unreadable: {error}"))
-
-
-def _screenshots(path: Path) -> Iterator[Path]:
-    folder = path / SCREENSHOTS if path.is_dir() else path.parent / SCREENSHOTS
-    if folder.is_dir() and path.is_dir():
-        yield from sorted(folder.glob("*.png"))
-
-
-def verify_captures(path: Path) -> VerifyReport:
-    """Re-hash every record of the WARC files at `path` (and the screenshots under it)."""
-    if not path.exists():
-        raise CaptureError(f"no captures at {path}")
-    report = VerifyReport()
-    for warc in capture_files(path):
-        _verify_file(warc, report)
-    for screenshot in _screenshots(path):
-        report.screenshots += 1
-        digest = hashlib.sha256(screenshot.read_bytes()).hexdigest()
-        if screenshot.stem != digest:
-            report.problems.append(
-                CaptureProblem(f"{SCREENSHOTS}/{screenshot.name}", None, None, "digest mismatch")
-            )
-    return report
+def _seal_record(writer: _Sha256WarcWriter, file_name: str, record_ids: list[str]) -> Any:
+    fields = [(SEAL_FIELD, file_name), (SEAL_COUNT_FIELD, str(len(record_ids)))]
+    block = warc_fields(fields + [(SEAL_ID_FIELD, record_id) for record_id in record_ids])
+    return writer.create_warc_record(
+        None,
+        "metadata",
+        payload=io.BytesIO(block),
+        length=len(block),
+        warc_content_type=WARC_FIELDS,
+    )

@@ -7,14 +7,16 @@ profile is refused with an error naming the file and the field, e.g.
 ``crawlers/sources/demo.yaml: sources[1].spider: Input should be 'listing', 'feed', ...``.
 
 `base_url` in the file is a default: `with_base_url` points a profile at another host (the
-demo server listens on a random port), and start URLs stay relative to it.
+demo server listens on a random port, or a local mirror of the site), and start URLs stay
+relative to it. A base URL is `http(s)://host[:port]`; `check_base_url` refuses anything else
+with a message that names the value and the form expected.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 from pydantic import (
@@ -37,6 +39,48 @@ SpiderName = Literal["listing", "feed", "sitemap", "channel", "reddit", "mastodo
 
 class ProfileError(ValueError):
     """A profile file cannot be read or does not describe valid sources."""
+
+
+BASE_URL_FORM = "http(s)://host[:port]"
+_NO_SCHEME = "it has no http:// or https:// scheme"
+
+
+def _base_url_problem(value: str) -> str | None:
+    """Why `value` is not a base URL, or None when it is one."""
+    if not value or value != value.strip() or any(char.isspace() for char in value):
+        return "it is empty or contains spaces"
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket
+        return f"it does not parse as a URL ({error})"
+    try:
+        port = parts.port
+    except ValueError:
+        return "its port is not a number from 1 to 65535"
+    if parts.scheme not in ("http", "https"):
+        # "localhost:8080" parses as scheme "localhost", "127.0.0.1:8080" as a bare path.
+        if not parts.netloc:
+            return _NO_SCHEME
+        return f"its scheme {parts.scheme!r} is not http or https"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "its port is not a number from 1 to 65535"
+    if parts.username is not None or parts.password is not None:
+        return "it carries a user name or password"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "it has a path, query or fragment (start URLs are relative to the host)"
+    return None
+
+
+def check_base_url(value: str, name: str = "base URL") -> str:
+    """`value` unchanged when it is `http(s)://host[:port]`, else a ProfileError saying why;
+    `name` is what the message calls it (the CLI's option)."""
+    problem = _base_url_problem(value)
+    if problem is None:
+        return value
+    hint = f", e.g. http://{value}" if problem == _NO_SCHEME else ""
+    raise ProfileError(f"{name} {value!r} is not valid: {problem}; expected {BASE_URL_FORM}{hint}")
 
 
 class LinkSelectors(BaseModel):
@@ -125,6 +169,10 @@ class SourceProfile(BaseModel):
     render: bool = False
     render_when: Literal["needs_javascript"] | None = None
     page_actions: list[PageAction] = Field(default_factory=list)
+    # Set by `with_base_url`: the base URL the profile was written for, now served by the
+    # mirror at `base_url`. A mirror keeps the site's absolute links (Computrabajo's "next
+    # page" is one), and those are links into the mirror, not to another site.
+    mirror_of: str | None = None
 
     @property
     def uses_browser(self) -> bool:
@@ -144,7 +192,10 @@ class SourceProfile(BaseModel):
         """The same profile pointed at another host; `None` keeps the file's base_url."""
         if base_url is None:
             return self
-        return SourceProfile.model_validate({**self.model_dump(), "base_url": base_url})
+        check_base_url(base_url)
+        mirror_of = self.mirror_of or self.base_url
+        update = {"base_url": base_url, "mirror_of": mirror_of if mirror_of != base_url else None}
+        return SourceProfile.model_validate({**self.model_dump(), **update})
 
 
 class _ProfileFile(BaseModel):

@@ -21,6 +21,20 @@ always goes on. Reasons:
 
 Downloader middlewares raise `PageRejected` (an IgnoreRequest, so Scrapy drops the response);
 the spider's errback counts it with `record_rejection`, so each reason is counted exactly once.
+
+Links a spider found but did not follow are counted per source under
+``track4tip/<site>/links_dropped/<reason>`` (`record_dropped_link`):
+
+    off_site          the link goes to another host than the source's (or its mirror's)
+    not_http          mailto:, tel:, javascript: and other links that are no web page
+
+The runner adds the drops Scrapy counts itself: `duplicate` (a page already requested in this
+crawl), `robots_disallowed` (also an error above) and, for a crawl stopped early, the requests
+left unfetched (`page_limit`, `starved`, `stopped`).
+
+Warnings are counted per source under ``track4tip/<site>/warnings/<warning>`` and do not stop
+anything: `no_match:<selector>` is a listing or card selector of the profile that matched
+nothing on a fetched listing page (a changed site, or a profile that never fitted it).
 """
 
 from __future__ import annotations
@@ -45,6 +59,9 @@ NEEDS_JAVASCRIPT = "needs_javascript"
 EMPTY_PAGE = "empty_page"
 BROKEN_FEED = "broken_feed"
 BROKEN_SITEMAP = "broken_sitemap"
+
+OFF_SITE = "off_site"
+NOT_HTTP = "not_http"
 
 
 class PageRejected(IgnoreRequest):
@@ -85,3 +102,14 @@ def reason_for_failure(failure: Failure) -> tuple[str, str]:
     if isinstance(error, IgnoreRequest):
         return "ignored", str(error)
     return f"network_{type(error).__name__}", str(error)
+
+
+def record_dropped_link(stats: StatsCollector, site: str, reason: str, url: str) -> None:
+    # Debug, not warning: a page may link to dozens of other sites, and the counts say enough.
+    logger.debug("link not followed %s (%s)", url, reason)
+    stats.inc_value(site_key(site, f"links_dropped/{reason}"))
+
+
+def record_warning(stats: StatsCollector, site: str, warning: str, url: str, detail: str) -> None:
+    logger.warning("%s on %s: %s", warning, url, detail)
+    stats.inc_value(site_key(site, f"warnings/{warning}"))

@@ -9,7 +9,11 @@ so `run_crawl` works once per process: callers that crawl more than once (the CL
 multiprocessing "spawn" context and returns the child's report (an exception in the child is
 raised in the caller).
 
-Each crawl writes its report as JSON to `<data_dir>/crawls/<UTC timestamp>.json`.
+Each crawl writes its report as JSON to `<data_dir>/crawls/<UTC timestamp>.json`, and names
+that file in the report it returns (`report_file`). Per source the report counts, besides pages
+and documents: `errors` (pages that gave no document, by reason), `dropped` (documents not
+spooled), `links_dropped` (links found but not followed, by reason) and `warnings` (a listing
+selector that matched nothing); see crawlers/rejections.py for the reasons.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawlers.config import CrawlerSettings
 from crawlers.profiles import SourceProfile
-from crawlers.rejections import error_key, site_key
+from crawlers.rejections import ROBOTS_DISALLOWED, error_key, site_key
 from crawlers.rendering import render_settings
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.base import ProfileSpider
@@ -49,6 +53,8 @@ SPIDERS: dict[str, type[ProfileSpider]] = {
 
 # Scrapy's finish reasons for a spider closed because it stopped yielding items.
 STARVED = frozenset({"closespider_pagecount_no_item", "closespider_timeout_no_item"})
+# Why requests still queued when a spider closed were never fetched, by finish reason.
+_UNFETCHED_REASONS = {"closespider_pagecount": "page_limit"} | dict.fromkeys(STARVED, "starved")
 
 
 class SourceReport(BaseModel):
@@ -65,6 +71,8 @@ class SourceReport(BaseModel):
     taken_down: int = 0
     errors: dict[str, int] = Field(default_factory=dict)
     dropped: dict[str, int] = Field(default_factory=dict)
+    links_dropped: dict[str, int] = Field(default_factory=dict)
+    warnings: dict[str, int] = Field(default_factory=dict)
     robots_forbidden: int = 0
     # scrapy-playwright's page and context counters (created, closed, most at once)
     browser: dict[str, int] = Field(default_factory=dict)
@@ -88,9 +96,13 @@ class CrawlReport(BaseModel):
     def totals(self) -> SourceReport:
         errors: Counter[str] = Counter()
         dropped: Counter[str] = Counter()
+        links_dropped: Counter[str] = Counter()
+        warnings: Counter[str] = Counter()
         for source in self.sources:
             errors.update(source.errors)
             dropped.update(source.dropped)
+            links_dropped.update(source.links_dropped)
+            warnings.update(source.warnings)
         return SourceReport(
             site="*",
             spider="*",
@@ -104,6 +116,8 @@ class CrawlReport(BaseModel):
             taken_down=sum(source.taken_down for source in self.sources),
             errors=dict(sorted(errors.items())),
             dropped=dict(sorted(dropped.items())),
+            links_dropped=dict(sorted(links_dropped.items())),
+            warnings=dict(sorted(warnings.items())),
             robots_forbidden=sum(source.robots_forbidden for source in self.sources),
         )
 
@@ -117,6 +131,19 @@ def _counters_under(stats: dict[str, Any], prefix: str) -> dict[str, int]:
         for key, value in sorted(stats.items())
         if key.startswith(prefix)
     }
+
+
+def _links_dropped(site: str, stats: dict[str, Any]) -> dict[str, int]:
+    """Our own link counters (off_site, not_http) and those Scrapy keeps: its duplicate
+    filter, robots.txt refusals, and requests still queued when the spider was closed."""
+    counted = Counter(_counters_under(stats, site_key(site, "links_dropped/")))
+    counted["duplicate"] += int(stats.get("dupefilter/filtered", 0))
+    counted[ROBOTS_DISALLOWED] += int(stats.get("robotstxt/forbidden", 0))
+    finish_reason = stats.get("finish_reason")
+    if finish_reason != "finished":
+        queued = int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0))
+        counted[_UNFETCHED_REASONS.get(str(finish_reason), "stopped")] += max(queued, 0)
+    return {reason: count for reason, count in sorted(counted.items()) if count}
 
 
 def source_report(profile: SourceProfile, stats: dict[str, Any]) -> SourceReport:
@@ -134,6 +161,8 @@ def source_report(profile: SourceProfile, stats: dict[str, Any]) -> SourceReport
         taken_down=int(stats.get(site_key(profile.site, "taken_down"), 0)),
         errors=_counters_under(stats, error_key("", profile.site)),
         dropped=_counters_under(stats, site_key(profile.site, "dropped/")),
+        links_dropped=_links_dropped(profile.site, stats),
+        warnings=_counters_under(stats, site_key(profile.site, "warnings/")),
         robots_forbidden=int(stats.get("robotstxt/forbidden", 0)),
         browser={
             key: value

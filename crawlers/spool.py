@@ -51,6 +51,23 @@ class SpoolBatch:
     documents: list[Document]
     last_seq: int
 
+    def latest_versions(self) -> tuple[list[Document], int]:
+        """Each document once, as its latest version, and how many earlier ones that drops.
+
+        The spool is append-only, so two crawls of one site (or its feed and its sitemap)
+        hold the same page twice, and one batch may read both. The latest is the one fetched
+        last, and of those fetched at the same moment the one appended last; the kept ones
+        stay in spool order. The dropped versions stay in the spool (and their pages in the
+        WARC captures): only this batch skips them."""
+        latest: dict[str, int] = {}
+        for position, document in enumerate(self.documents):
+            kept = latest.get(document.id)
+            if kept is None or document.fetched_at >= self.documents[kept].fetched_at:
+                latest[document.id] = position
+        kept_positions = sorted(latest.values())
+        superseded = len(self.documents) - len(kept_positions)
+        return [self.documents[position] for position in kept_positions], superseded
+
 
 def _connect(path: Path, fsync: bool = False) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)

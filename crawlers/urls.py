@@ -37,3 +37,20 @@ def strip_tracking(url: str) -> str:
 def canonical_url(url: str) -> str:
     """The one spelling of a page's URL used for de-duplication and document ids."""
     return canonicalize_url(strip_tracking(url.strip()), keep_fragments=False)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def site_host(url: str) -> str:
+    """The host a URL is on, as `host` or `host:port`: lower-cased, without the scheme's
+    default port, so `https://Example.org:443/a` and `http://example.org/b` are one site."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port names no site we could fetch from
+        return ""
+    if port is None or port == _DEFAULT_PORTS.get(parts.scheme):
+        return host
+    return f"{host}:{port}"

@@ -23,12 +23,13 @@ from crawlers.profiles import (
     DEMO_PROFILES,
     ProfileError,
     SourceProfile,
+    check_base_url,
     load_profiles,
     select_profiles,
 )
 from index.backends import open_index
 from index.config import IndexSettings
-from index.document import SourceKind
+from index.document import SourceKind, Status
 from index.errors import IndexBackendError
 from index.queries import SearchQuery, Sort
 from linking.config import LinkingSettings
@@ -59,6 +60,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+errors = Console(stderr=True)
+
+
+def _checked_base_url(value: str | None) -> str | None:
+    """Refuse a malformed --base-url here, in one line, before a crawl process starts (the
+    child would otherwise die on it with a traceback)."""
+    if value is None:
+        return None
+    try:
+        return check_base_url(value, name="--base-url")
+    except ProfileError as error:
+        errors.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(code=2) from error
+
 
 SourceOption = Annotated[
     list[str] | None,
@@ -68,7 +83,12 @@ SourceOption = Annotated[
 ]
 ProfilesOption = Annotated[Path, typer.Option(help="Profile file (YAML) describing the sources.")]
 BaseUrlOption = Annotated[
-    str | None, typer.Option(help="Replace the profiles' base URL (e.g. a local mirror).")
+    str | None,
+    typer.Option(
+        help="Replace the profiles' base URL, http(s)://host[:port] (e.g. a local mirror; "
+        "absolute links to the profile's own host then lead into the mirror).",
+        callback=_checked_base_url,
+    ),
 ]
 BatchOption = Annotated[int, typer.Option(min=1, help="Documents per batch.")]
 
@@ -150,7 +170,8 @@ def analyze(batch_size: BatchOption = 64) -> None:
 
 @app.command("index")
 def index_command(batch_size: BatchOption = 256) -> None:
-    """Write analysed documents to the index (idempotent; unchanged documents are skipped).
+    """Write analysed documents to the index (idempotent; unchanged documents are skipped,
+    and of a page spooled twice in one batch only its latest version is written).
 
     Example: TRACK4TIP_DATA_DIR=/srv/track4tip track4tip index
     """
@@ -225,14 +246,21 @@ def search(
         TopicLabel | None,
         typer.Option(help="Trafficking topic: news and posts about trafficking, or the rest."),
     ] = None,
+    status: Annotated[
+        Status | None,
+        typer.Option(help="Only ads still up (active), or only those found gone (taken_down)."),
+    ] = None,
     sort: Annotated[Sort, typer.Option(help="Order of the hits.")] = Sort.RELEVANCE,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Hits to show.")] = 10,
 ) -> None:
-    """Search the index and show the hits with their highlighted evidence.
+    """Search the index and show the hits with their highlighted evidence; a hit that is not
+    active (an ad taken down) says so.
 
     Example: track4tip search '"damas de compañía" OR anfitrionas' --country VE --sort risk
 
     Example: track4tip search explotación --kind news --topic trafficking
+
+    Example: track4tip search --status taken_down
     """
     request = SearchQuery(
         q=query,
@@ -240,6 +268,7 @@ def search(
         indicator=indicator or [],
         source_kind=kind or [],
         topic=[topic] if topic else [],
+        status=[status] if status else [],
         sort=sort,
         size=limit,
     )
@@ -329,17 +358,38 @@ def capture_verify(
         Path | None,
         typer.Argument(help="A WARC file or a folder of them; default: <data dir>/warc."),
     ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="A data dir whose spool and embedded index cite captures: each cited record "
+            "must be in its WARC file with the SHA-256 cited. Default: the folder the WARC "
+            "folder is in, when it holds a spool or an index.",
+        ),
+    ] = None,
 ) -> None:
-    """Re-hash WARC records (and screenshots) and report any that do not match their digests.
+    """Re-read WARC records, screenshots and the captures Documents cite; exit 1 on anything
+    damaged, cut short, missing, or not matching its digest.
 
-    Example: track4tip capture verify var/warc
+    Example: track4tip capture verify var/warc --data-dir var
     """
-    from crawlers.capture import CaptureError, verify_captures
+    from crawlers.capture_format import CaptureError
+    from crawlers.capture_verify import verify_captures
 
     try:
-        report = verify_captures(path or CrawlerSettings().warc_dir)
+        report = verify_captures(path or CrawlerSettings().warc_dir, data_dir)
     except CaptureError as error:
-        raise typer.BadParameter(str(error), param_hint="PATH") from error
+        raise typer.BadParameter(str(error), param_hint="'PATH' / '--data-dir'") from error
+    for name in report.unsealed:
+        # A warning, not a failure: the crawler may be writing it right now.
+        console.print(
+            f"[yellow]UNSEALED[/yellow] {escape(name)}: still being written, or its writer "
+            "stopped without closing it; no seal proves that no record is missing."
+        )
+    if report.data_dir is not None:
+        console.print(
+            f"Checked {report.citations} captures cited in {escape(str(report.data_dir))}."
+        )
     views.print_verify_report(console, report)
     if not report.ok:
         raise typer.Exit(code=1)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from crawlers.spool import SpoolReader, SpoolWriter
 from index.base import IndexBackend, UpsertReport
-from index.document import Document
+from index.document import Document, Status
 from index.queries import SearchQuery
 from nlp.types import RiskLabel, TextInput
 
@@ -60,8 +60,42 @@ def analyse_batch(reader: SpoolReader, writer: SpoolWriter, analyser: Analyzer, 
     return batch.last_seq - start
 
 
-# Called with each batch once it is in the index: the alert rules (api/alerting/engine.py).
+# Called with each batch once it is in the index, before the cursor moves: the alert rules
+# (api/alerting/engine.py). It runs inside the indexing loop, so it only matches and queues;
+# the alerts are sent by the engine's own dispatcher thread, and a receiver can neither slow
+# this loop nor make it raise.
 BatchHook = Callable[[Sequence[Document]], object]
+
+
+@dataclass
+class IndexReport(UpsertReport):
+    """An upsert report as the indexing stage shows it. A backend counts a take-down as
+    unchanged (the stored content stays, index/versioning.py); here it is counted apart.
+    `superseded` counts the versions a newer version of the same document in the same batch
+    replaced (crawlers.spool.SpoolBatch.latest_versions)."""
+
+    taken_down: int = 0
+    superseded: int = 0
+
+    @property
+    def written(self) -> int:
+        return super().written + self.taken_down
+
+    def add(self, other: UpsertReport) -> None:
+        super().add(other)
+        if isinstance(other, IndexReport):
+            self.taken_down += other.taken_down
+            self.superseded += other.superseded
+
+
+def _newly_taken_down(documents: Sequence[Document], backend: IndexBackend) -> int:
+    """Take-downs in the batch of documents the index holds as active: the ones the upsert
+    will mark (an ad already marked, or never indexed, is no new take-down)."""
+    gone = [document.id for document in documents if document.status == Status.TAKEN_DOWN]
+    if not gone:
+        return 0
+    stored = backend.latest(gone)
+    return sum(1 for document in stored.values() if document.status == Status.ACTIVE)
 
 
 def index_batch(
@@ -70,25 +104,39 @@ def index_batch(
     size: int,
     linking: LinkingStep | None = None,
     on_indexed: BatchHook | None = None,
-) -> UpsertReport:
+) -> IndexReport:
     """Link the next batch of analysed documents, write it to the index, then hand it to
     `on_indexed` before the cursor moves: a crash in between repeats all three (linking is
-    idempotent, upserts too, and alerts are sent once anyway)."""
+    idempotent, upserts too, and the outbox queues each alert once anyway). An exception
+    from `on_indexed` counts as such a crash; the alert engine raises only when its outbox
+    cannot be written, and never for a rule, a receiver or a failed delivery.
+
+    A batch holding one document twice (two crawls of a site spooled before indexing) is
+    indexed with its latest version only: linking takes each document once per batch."""
     batch = reader.read_batch(size)
-    documents = batch.documents
+    documents, superseded = batch.latest_versions()
     if linking is not None:
         documents = linking.link(documents, backend)
-    report = backend.upsert(documents) if documents else UpsertReport()
+    marking = _newly_taken_down(documents, backend)
+    upserted = backend.upsert(documents) if documents else UpsertReport()
+    taken_down = min(marking, upserted.unchanged)  # one the engine refused was not marked
     if on_indexed is not None and documents:
         on_indexed(documents)
     reader.commit(batch.last_seq)
-    return report
+    return IndexReport(
+        created=upserted.created,
+        updated=upserted.updated,
+        unchanged=upserted.unchanged - taken_down,
+        rejected=upserted.rejected,
+        taken_down=taken_down,
+        superseded=superseded,
+    )
 
 
 @dataclass
 class StageTotals:
     analysed: int = 0
-    indexed: UpsertReport = field(default_factory=UpsertReport)
+    indexed: IndexReport = field(default_factory=IndexReport)
 
 
 Progress = Callable[[StageTotals, int], None]

@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from index.base import UpsertReport
+from index.document import Document, Status
 from index.queries import SearchResults
-from track4tip.pipeline import IndexSummary, StageTotals
+from track4tip.pipeline import IndexReport, IndexSummary, StageTotals
 from track4tip.pipeline import Progress as StageProgress
 
 if TYPE_CHECKING:
@@ -33,26 +33,43 @@ def stage_progress(console: Console, label: str, total: int | None) -> Iterator[
         task = progress.add_task(label, total=total)
 
         def update(totals: StageTotals, remaining: int) -> None:
-            done = totals.analysed + totals.indexed.written
+            # Superseded versions are spool records handled too, though nothing is written.
+            done = totals.analysed + totals.indexed.written + totals.indexed.superseded
             progress.update(task, completed=done, total=max(total or 0, done + remaining))
 
         yield update
 
 
+_COUNTED_COLUMNS = ("errors", "links dropped", "warnings")
+
+
+def _counts(counted: dict[str, int]) -> str:
+    return ", ".join(f"{reason}: {count}" for reason, count in sorted(counted.items())) or "-"
+
+
 def print_crawl_report(console: Console, report: CrawlReport) -> None:
+    """One row per source, then where the full report (unchanged pages, take-downs, dropped
+    documents, browser counters) was written."""
     table = Table(title="Crawl")
-    for column in ("source", "pages", "documents", "bytes", "errors"):
-        table.add_column(column, justify="left" if column in ("source", "errors") else "right")
+    for column in ("source", "pages", "documents", "bytes", *_COUNTED_COLUMNS):
+        table.add_column(
+            column, justify="right" if column in ("pages", "documents", "bytes") else "left"
+        )
     for source in report.sources:
-        errors = ", ".join(f"{reason}: {count}" for reason, count in sorted(source.errors.items()))
         table.add_row(
             source.site,
             str(source.pages_fetched),
             str(source.documents),
             str(source.bytes),
-            errors or "-",
+            _counts(source.errors),
+            _counts(source.links_dropped),
+            # Yellow: a selector that matches nothing means the crawl found less than it should.
+            f"[yellow]{escape(_counts(source.warnings))}[/yellow]" if source.warnings else "-",
         )
     console.print(table)
+    if report.report_file:
+        # Not folded at the terminal's width: the path is there to be copied.
+        console.print(f"Crawl report: {escape(report.report_file)}", soft_wrap=True)
 
 
 def print_verify_report(console: Console, report: VerifyReport) -> None:
@@ -68,11 +85,21 @@ def print_verify_report(console: Console, report: VerifyReport) -> None:
     console.print("All captures verified." if report.ok else f"{len(report.problems)} problems.")
 
 
-def print_upsert_report(console: Console, report: UpsertReport) -> None:
+def print_upsert_report(console: Console, report: IndexReport) -> None:
     console.print(
         f"Indexed: {report.created} new, {report.updated} changed (new version), "
-        f"{report.unchanged} unchanged."
+        f"{report.unchanged} unchanged, {report.taken_down} taken down."
     )
+    if report.superseded:
+        console.print(
+            f"{report.superseded} older versions skipped: a newer version of the same page "
+            "was in the same batch (both stay in the spool)."
+        )
+    if report.rejected:
+        console.print(
+            f"[red]{report.rejected} documents refused by the index[/red] "
+            "(Elasticsearch writes them to its dead-letter file)."
+        )
 
 
 def _rich_highlight(fragment: str) -> str:
@@ -82,6 +109,13 @@ def _rich_highlight(fragment: str) -> str:
         f"[bold yellow]{escape(html.unescape(part))}[/]" if odd else escape(html.unescape(part))
         for odd, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
     )
+
+
+def _status_text(document: Document) -> str:
+    """`taken down since 2024-05-03` (or the bare status when it carries no date)."""
+    label = str(document.status).replace("_", " ")
+    gone = document.taken_down_at
+    return f"{label} since {gone.date().isoformat()}" if gone else label
 
 
 def print_search_results(console: Console, results: SearchResults) -> None:
@@ -98,6 +132,8 @@ def print_search_results(console: Console, results: SearchResults) -> None:
             f"{document.source.country or '-'} · {document.language or '-'} · "
             f"risk {risk_text}{topic_text}[/dim]"
         )
+        if document.status != Status.ACTIVE:
+            console.print(f"[red]{_status_text(document)}[/red]")
         console.print(f"[blue]{escape(document.url)}[/blue]")
         for fragment in hit.highlights.get("text", [])[:2]:
             console.print(f"  {_rich_highlight(fragment)}")

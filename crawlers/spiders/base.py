@@ -2,7 +2,10 @@
 
 A spider instance crawls exactly one source (its profile), so per-source stats live in its own
 crawler. Requests go to canonical URLs (crawlers.urls), stay on the profile's host, carry the
-site id for the middlewares, and share one errback that counts every failure by reason.
+site id for the middlewares, and share one errback that counts every failure by reason. A link
+that is not followed is counted by reason (crawlers/rejections.py): `off_site`, `not_http`.
+When the profile points at a mirror (`--base-url`), absolute links to the host the profile was
+written for lead into the mirror.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -25,13 +28,17 @@ from crawlers.profiles import SourceProfile
 from crawlers.rejections import (
     EMPTY_PAGE,
     NEEDS_JAVASCRIPT,
+    NOT_HTTP,
+    OFF_SITE,
     reason_for_failure,
+    record_dropped_link,
     record_rejection,
+    record_warning,
     site_key,
 )
 from crawlers.rendering import render_meta
 from crawlers.selectors import FieldSpec, Scope, first_attribute, first_text
-from crawlers.urls import canonical_url
+from crawlers.urls import canonical_url, site_host
 from index.document import Capture, Document, Status, utc_now
 
 
@@ -65,7 +72,10 @@ class ProfileSpider(scrapy.Spider):
         super().__init__(name=f"{self.name}:{profile.site}", **kwargs)
         self.profile = profile
         self.site = profile.site
-        self._host = urlsplit(profile.absolute_start_urls()[0]).netloc
+        start = urlsplit(profile.absolute_start_urls()[0])
+        self._host = site_host(start.geturl())
+        self._origin = (start.scheme, start.netloc)
+        self._mirrored_host = site_host(profile.mirror_of) if profile.mirror_of else None
 
     async def start(self) -> Any:
         for url in self.profile.absolute_start_urls():
@@ -86,8 +96,8 @@ class ProfileSpider(scrapy.Spider):
         """A request for a page of this source, or None for a link to another host.
 
         `render` (or the profile's `render: true`) sends it through Chromium."""
-        target = canonical_url(url)
-        if urlsplit(target).netloc != self._host:
+        target = self.on_this_site(canonical_url(url))
+        if target is None:
             return None
         meta: dict[str, Any] = {SITE_META: self.site}
         if render or self.profile.render:
@@ -95,6 +105,21 @@ class ProfileSpider(scrapy.Spider):
         return scrapy.Request(
             target, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta
         )
+
+    def on_this_site(self, url: str) -> str | None:
+        """`url` when it is a page of this source (moved onto the mirror when it names the
+        mirrored host), else None, counted by why it is not followed."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            record_dropped_link(self.crawler.stats, self.site, NOT_HTTP, url)
+            return None
+        host = site_host(url)
+        if host == self._host:
+            return url
+        if host == self._mirrored_host:
+            return urlunsplit((*self._origin, parts.path, parts.query, ""))
+        record_dropped_link(self.crawler.stats, self.site, OFF_SITE, url)
+        return None
 
     def _render_meta(self) -> dict[str, Any]:
         self.crawler.stats.inc_value(site_key(self.site, "rendered"))
@@ -109,15 +134,37 @@ class ProfileSpider(scrapy.Spider):
         return response.request.replace(meta=meta, dont_filter=True) if response.request else None
 
     def follow_links(
-        self, response: Response, css: str, callback: Callable[..., Any]
+        self,
+        response: Response,
+        css: str,
+        callback: Callable[..., Any],
+        must_match: str | None = None,
     ) -> Iterator[scrapy.Request]:
         """Requests for the `href` of every element the selector matches, on this host (or
-        for the attribute the selector names: `span[title=Siguiente]::attr(data-path)`)."""
-        query = css if "::attr(" in css else f"{css}::attr(href)"
-        for href in response.css(query).getall():
+        for the attribute the selector names: `span[title=Siguiente]::attr(data-path)`).
+
+        `must_match` names the profile field of a selector that should match on every page
+        it is used on; matching nothing is then a counted warning."""
+        hrefs = self.link_values(response, css)
+        if not hrefs and must_match:
+            self.warn_no_match(response, must_match, css)
+        for href in hrefs:
             request = self.follow_url(response.urljoin(href), callback)
             if request is not None:
                 yield request
+
+    def link_values(self, response: Response, css: str) -> list[str]:
+        """What a link selector finds: each element's `href`, or the attribute it names."""
+        query = css if "::attr(" in css else f"{css}::attr(href)"
+        return response.css(query).getall()
+
+    def warn_no_match(self, response: Response, selector_field: str, selector: str) -> None:
+        """A listing or card selector that matched nothing on a fetched listing page: the site
+        changed, or the profile never fitted it; the crawl goes on, the report says so."""
+        detail = f"{selector_field} {selector!r} matched nothing"
+        record_warning(
+            self.crawler.stats, self.site, f"no_match:{selector_field}", response.url, detail
+        )
 
     def on_error(self, failure: Failure) -> list[Document]:
         """Count a failure by reason; a known ad now gone (404/410) is spooled as taken_down

@@ -11,6 +11,11 @@ Boards whose search results already show each ad's title, company, place, salary
 a Document of its own, dated from "Hace 2 horas" against the fetch time, with the card's raw
 date text kept as the `posted` attribute. A page reached as a listing that carries a JobPosting
 is read as a detail page: JSON-LD first, wherever it is found.
+
+A listing page on which the card selector (`cards.item`) or the detail-link selector
+(`links.detail`) matches nothing is a counted warning (`no_match:<selector>`): the crawl
+"succeeds" with no documents otherwise, and nobody notices the site changed. The next-page
+selector is not checked: the last page has no next link.
 """
 
 from __future__ import annotations
@@ -56,13 +61,18 @@ class ListingSpider(ProfileSpider):
             yield from self.parse_cards(response, self.profile.cards)
         links = self.profile.links
         if links.detail:
-            yield from self.follow_links(response, links.detail, self.parse_detail)
+            yield from self.follow_links(
+                response, links.detail, self.parse_detail, must_match="links.detail"
+            )
         if links.next_page:
             yield from self.follow_links(response, links.next_page, self.parse)
 
     def parse_cards(self, response: Response, cards: CardSelectors) -> Iterator[Any]:
         fetched = utc_now()
-        for card in select(response, cards.item):
+        found = select(response, cards.item)
+        if not found:
+            self.warn_no_match(response, "cards.item", cards.item)
+        for card in found:
             url = card_link(card, cards, response)
             if url is None:
                 self.reject(response, "card_without_link", selected_text(card)[:80])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -14,7 +15,13 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawlers.capture import CaptureError, WarcStore, verify_captures
+from crawlers.capture import (
+    SCREENSHOTS,
+    CaptureError,
+    CaptureProblem,
+    WarcStore,
+    verify_captures,
+)
 from crawlers.config import CrawlerSettings
 from crawlers.profiles import load_profiles
 from crawlers.runner import CrawlReport, run_crawl_in_subprocess
@@ -93,9 +100,9 @@ def test_untouched_captures_verify(crawled) -> None:
     assert report.records > 0 and report.undigested == 0
 
 
-def _kind(problem: str) -> str:
-    """warcio's message without the digest ("payload digest failed[:] sha256:...")."""
-    return " ".join(problem.replace(":", " ").split()[:3])
+def _kind(problem: CaptureProblem) -> str:
+    """The reason without its detail ("payload digest does not match[: header sha256:...]")."""
+    return problem.reason.split(":")[0]
 
 
 def _unique_window(data: bytes, payload: bytes) -> bytes:
@@ -116,11 +123,13 @@ def test_a_tampered_payload_is_reported_with_its_record(crawled, tmp_path: Path)
     window = _unique_window(data, _records(source)[capture.record_id][2])
     tampered = tmp_path / "tampered.warc"
     tampered.write_bytes(data.replace(window, window.swapcase()))  # same length, new bytes
+    if (config.warc_dir / SCREENSHOTS).is_dir():  # what the copied records name
+        shutil.copytree(config.warc_dir / SCREENSHOTS, tmp_path / SCREENSHOTS)
     report = verify_captures(tampered)
     assert {problem.record_id for problem in report.problems} == {capture.record_id}
-    assert sorted(_kind(problem.problem) for problem in report.problems) == [
-        "block digest failed",
-        "payload digest failed",
+    assert sorted(_kind(problem) for problem in report.problems) == [
+        "block digest does not match",
+        "payload digest does not match",
     ]
 
 
@@ -141,7 +150,10 @@ def test_a_tampered_screenshot_is_reported(tmp_path: Path) -> None:
     assert capture.screenshot is not None
     assert verify_captures(tmp_path).ok
     (tmp_path / capture.screenshot).write_bytes(b"\x89PNG other")
-    assert [p.problem for p in verify_captures(tmp_path).problems] == ["digest mismatch"]
+    problems = verify_captures(tmp_path).problems
+    assert [(p.file, p.record_id, _kind(p)) for p in problems] == [
+        (capture.screenshot, capture.record_id, "screenshot does not match its digest")
+    ]
 
 
 def test_a_new_crawl_never_rewrites_earlier_captures(crawled) -> None:
@@ -157,7 +169,8 @@ def test_a_new_crawl_never_rewrites_earlier_captures(crawled) -> None:
 def test_third_party_warc_files_with_bad_digests_are_reported() -> None:
     # warcio's own fixture carries a deliberately wrong payload digest.
     report = verify_captures(REALWEB_WARC / "example-digest.warc")
-    assert [_kind(problem.problem) for problem in report.problems] == ["payload digest failed"]
+    mismatches = [p for p in report.problems if _kind(p) == "payload digest does not match"]
+    assert [p.offset for p in mismatches] == [0]
     assert verify_captures(REALWEB_WARC / "example.warc.gz").ok
 
 

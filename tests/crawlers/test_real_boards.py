@@ -104,8 +104,26 @@ def test_block_and_truncated_captures_are_counted_not_indexed(crawl) -> None:
     report, _, _ = crawl
     assert report.source("indeed_mx").errors == {"blocked_page": 1, "challenge_page": 1}
     assert report.source("indeed_mx").blocked == 2
-    assert report.source("computrabajo_co").errors == {"truncated_html": 1}
+    assert report.source("computrabajo_co").errors == {"truncated_html": 1, "http_404": 1}
     assert all(source.finish_reason == "finished" for source in report.sources)
+
+
+def test_computrabajo_absolute_next_page_links_lead_into_the_mirror(crawl) -> None:
+    # The captures' "Siguiente" is absolute (data-path="https://co.computrabajo.com/...?p=2").
+    # Served from 127.0.0.1, the profile's own host is this mirror: the link is followed here
+    # (not dropped as off-site), and answers 404 because no second page was captured.
+    report, _, _ = crawl
+    for site in ("computrabajo_co", "computrabajo_pe"):
+        source = report.source(site)
+        assert source.errors.get("http_404") == 1, site
+        assert "off_site" not in source.links_dropped, site
+
+
+def test_the_shipped_selectors_fit_every_captured_listing(crawl) -> None:
+    report, _, _ = crawl
+    assert {source.site: source.warnings for source in report.sources} == {
+        site: {} for site in CAPTURES
+    }
 
 
 def test_computrabajo_colombia_listing_card(crawl) -> None:

@@ -139,3 +139,45 @@ def test_fsync_chooses_how_often_appends_reach_the_disk(
     # SQLite's levels: 1 = NORMAL (synced at checkpoints), 2 = FULL (synced on every commit).
     assert writer._db.execute("PRAGMA synchronous").fetchone()[0] == level
     writer.close()
+
+
+def test_a_batch_keeps_the_latest_version_of_a_page_spooled_twice(tmp_path: Path) -> None:
+    # Two crawls of one site: the same canonical URL spooled twice, with other documents between.
+    spool = tmp_path / "spool.sqlite"
+    url = "https://example.org/ad/twice"
+    first = make_document(canonical_url=url, text="Primera versión del aviso.")
+    other = make_document(canonical_url="https://example.org/ad/other")
+    second = make_document(canonical_url=url, text="Segunda versión del aviso.")
+    # Fetched at the same moment: the one appended later wins.
+    same_moment = [
+        make_document(canonical_url="https://example.org/ad/tie", text=text, fetched_at=at)
+        for text, at in (("Empate uno.", second.fetched_at), ("Empate dos.", second.fetched_at))
+    ]
+    # Appended later but fetched earlier (a slow crawl's page): the one fetched last wins.
+    late = make_document(
+        canonical_url="https://example.org/ad/late",
+        text="Recibido último.",
+        fetched_at=first.fetched_at,
+    )
+    early = make_document(
+        canonical_url="https://example.org/ad/late",
+        text="Buscado último.",
+        fetched_at=second.fetched_at,
+    )
+    writer = SpoolWriter(spool)
+    for document in (first, other, second, *same_moment, early, late):
+        writer.append(document)
+    writer.close()
+
+    reader = SpoolReader(spool, "indexer")
+    batch = reader.read_batch(100)
+    reader.close()
+    kept, superseded = batch.latest_versions()
+    assert superseded == 3
+    assert [document.text for document in kept] == [
+        other.text,
+        second.text,
+        "Empate dos.",
+        "Buscado último.",
+    ]
+    assert len(batch.documents) == 7, "the batch itself, and the spool, keep every version"

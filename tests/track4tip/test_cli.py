@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,28 +11,7 @@ from index.document import SCHEMA_VERSION, SourceKind
 from index.embedded import EmbeddedIndex
 from nlp.types import Topic, TopicLabel
 from tests.factories import make_document
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def track4tip(
-    data_dir: Path, *arguments: str, **variables: str
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "TRACK4TIP_DATA_DIR": str(data_dir),
-        "COLUMNS": "200",
-        **variables,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "track4tip", *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.track4tip.cli_process import track4tip
 
 
 @pytest.fixture
