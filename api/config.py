@@ -47,6 +47,21 @@ class ApiSettings(BaseSettings):
     session_lifetime: int = Field(
         default=8 * 3600, ge=60, description="Seconds a console login lasts."
     )
+    # Failed logins counted three ways within the window (api/accounts/auth.py LoginThrottle):
+    # a guesser at one name from one address, one address trying many names, many addresses
+    # trying one name. Over a limit, a login is refused with 429 before any password check.
+    login_failures_per_pair: int = Field(
+        default=5, ge=1, description="Failed logins of one name from one address per window."
+    )
+    login_failures_per_address: int = Field(
+        default=20, ge=1, description="Failed logins from one address per window."
+    )
+    login_failures_per_name: int = Field(
+        default=20, ge=1, description="Failed logins of one user name per window."
+    )
+    login_failure_window: int = Field(
+        default=15 * 60, ge=1, description="Seconds over which failed logins are counted."
+    )
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (behind TLS)."
     )

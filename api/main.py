@@ -197,7 +197,12 @@ def create_app(
     app.state.database = database
     app.state.users = UserStore(database)
     app.state.audit = AuditLog(database)
-    app.state.login_throttle = auth.LoginThrottle()
+    app.state.login_throttle = auth.LoginThrottle(
+        settings.login_failures_per_pair,
+        settings.login_failure_window,
+        max_per_address=settings.login_failures_per_address,
+        max_per_username=settings.login_failures_per_name,
+    )
     app.state.flags = FlagStore(
         database, app.state.audit, partial(read_taxonomy_file, taxonomy_path)
     )

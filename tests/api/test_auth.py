@@ -178,6 +178,35 @@ def test_password_guessing_is_throttled(client: TestClient) -> None:
         assert browser.post("/login", data=other, follow_redirects=False).status_code == 303
 
 
+def test_the_throttle_limits_are_the_settings(index, accounts: Accounts) -> None:
+    from api.config import ApiSettings
+    from api.main import create_app
+
+    settings = ApiSettings(login_failures_per_pair=2)  # the default is 5
+    with TestClient(create_app(settings, index, accounts.database)) as browser:
+        token = form_token(browser.get("/login").text)
+
+        def attempt(username: str, password: str) -> int:
+            data = {"username": username, "password": password, "csrf_token": token}
+            return browser.post("/login", data=data, follow_redirects=False).status_code
+
+        assert [attempt("analyst-one", f"guess-{n}") for n in range(3)] == [401, 401, 429]
+        assert [attempt("nobody", f"guess-{n}") for n in range(3)] == [401, 401, 429]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_a_throttle_limit_that_is_not_a_positive_count_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from pydantic import ValidationError
+
+    from api.config import ApiSettings
+
+    monkeypatch.setenv("TRACK4TIP_API_LOGIN_FAILURES_PER_PAIR", value)
+    with pytest.raises(ValidationError, match="login_failures_per_pair"):
+        ApiSettings()
+
+
 def test_the_throttle_forgets_old_failures_and_keeps_pairs_apart() -> None:
     from api.accounts.auth import LoginThrottle
 
