@@ -90,7 +90,7 @@ DOCUMENT_COLUMNS = (
     Column("emails", LIST, f"e-mail addresses ({PSEUDONYMISED})"),
     Column("handles", LIST, f"social handles ({PSEUDONYMISED})"),
     Column("locations", LIST, "places named (gazetteer names)"),
-    Column("capture_sha256", TEXT, "SHA-256 of the captured response"),
+    Column("capture_sha256", TEXT, "SHA-256 of the captured response (raw exports only)"),
 )
 MODUS_OPERANDI_COLUMNS = (
     Column("id", TEXT, "document id"),
@@ -168,7 +168,6 @@ def document_row(document: Document, pseudonymiser: Pseudonymiser | None) -> Row
         "recruitment_fraud": _probability(document, "recruitment_fraud"),
         "trafficking_risk": _probability(document, "trafficking_risk"),
         "locations": _values(document, EntityKind.LOCATION),
-        "capture_sha256": document.capture.sha256 if document.capture else None,
     }
     if pseudonymiser is None:
         return row | _raw_personal(document)
@@ -184,6 +183,7 @@ def _raw_personal(document: Document) -> Row:
         "phones": _values(document, EntityKind.PHONE),
         "emails": _values(document, EntityKind.EMAIL),
         "handles": _values(document, EntityKind.HANDLE),
+        "capture_sha256": document.capture.sha256 if document.capture else None,
     }
 
 
@@ -199,6 +199,9 @@ def _pseudonymised_personal(document: Document, pseudonymiser: Pseudonymiser) ->
         "phones": pseudonymiser.tokens(document.entities, EntityKind.PHONE),
         "emails": pseudonymiser.tokens(document.entities, EntityKind.EMAIL),
         "handles": pseudonymiser.tokens(document.entities, EntityKind.HANDLE),
+        # The digest of the captured page identifies it to anyone holding the page (or the
+        # WARC): hashing candidate pages would lead a researcher back to the ad.
+        "capture_sha256": None,
     }
 
 

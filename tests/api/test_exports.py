@@ -20,6 +20,7 @@ from api.annotations.audit import AuditFilter, AuditLog
 from api.config import ApiSettings
 from api.exporting.datasets import DOCUMENT_COLUMNS, MODUS_OPERANDI_COLUMNS
 from api.main import create_app
+from index.document import Capture
 from index.embedded import EmbeddedIndex
 from nlp.types import Entity, EntityKind, IndicatorHit, Strength
 from tests.api.conftest import Accounts
@@ -81,8 +82,15 @@ def _token(kind: str, value: str) -> str:
     return hmac.new(KEY.encode(), f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
+# The captured page's digest: anyone holding the page can hash it, so researchers never get it.
+CAPTURE_DIGEST = "ab" * 32
+
+
 def _ad(number: int, **overrides):
     return make_document(
+        capture=Capture(
+            sha256=CAPTURE_DIGEST, warc_file="crawl-1.warc.gz", record_id=f"<r{number}>"
+        ),
         canonical_url=f"https://clasificados.example/anuncio/{number}",
         site="clasificados.example",
         country="VE",
@@ -145,6 +153,7 @@ def test_jsonl_export_is_pseudonymised_with_keyed_hashes(researcher: TestClient)
     assert "[PERSON]" in row["text"] and "[PHONE]" in row["text"] and "[EMAIL]" in row["text"]
     assert "1.500.000 COP" in row["text"]  # money is kept as written
     assert row["locations"] == ["Madrid"] and row["cluster_ids"] == ["c-001"]
+    assert row["capture_sha256"] is None and CAPTURE_DIGEST not in content.decode()
 
 
 def test_csv_export_parses_back_without_personal_data(researcher: TestClient):
@@ -187,6 +196,7 @@ def test_admin_may_export_raw_personal_data(export_index: EmbeddedIndex, account
     row = json.loads(content.decode().splitlines()[0])
     assert row["phones"] == ["+584125550101"]
     assert "Ana Pérez" in row["text"]
+    assert row["capture_sha256"] == CAPTURE_DIGEST
 
 
 def test_exports_are_audited(researcher: TestClient, accounts: Accounts):
