@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import re
-import socket
 import statistics
 import tempfile
 import threading
@@ -36,12 +35,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from bench_api import free_port, wait_until_up
 
 from api.accounts.users import Role, UserStore
 from api.database import ConsoleDatabase
 from index.embedded import EmbeddedIndex
 
-STARTUP_SECONDS = 60.0
 USER = "bench-analyst"
 PASSWORD = "bench password 123"
 
@@ -65,24 +64,6 @@ def serve(workdir: Path, port: int) -> None:
             ApiSettings(), index, ConsoleDatabase(workdir / "console.sqlite3")
         )
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_up(base_url: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"the API did not start at {base_url} within {STARTUP_SECONDS:.0f} s")
 
 
 def percentile(values: list[float], share: float) -> float:
