@@ -16,7 +16,7 @@ from index.config import IndexSettings
 def _embedded(settings: IndexSettings) -> IndexBackend:
     from index.embedded import EmbeddedIndex
 
-    return EmbeddedIndex(settings.embedded_dir)
+    return EmbeddedIndex(settings.embedded_dir, writer_wait=settings.embedded_writer_wait)
 
 
 def _elasticsearch(settings: IndexSettings) -> IndexBackend:

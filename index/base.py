@@ -16,7 +16,7 @@ Write semantics, the same everywhere:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -102,26 +102,37 @@ class IndexBackend(ABC):
 
     def set_flags(self, doc_id: str, categories: Iterable[str]) -> bool:
         """Set a document's current flag categories; False when there is no such document."""
-        document = self.get(doc_id)
-        if document is None:
-            return False
         flags = sorted(set(categories))
-        if flags != document.flags:
-            self._rewrite_latest([document.model_copy(update={"flags": flags})])
-        return True
+        found = self._update_latest([doc_id], lambda d: d.model_copy(update={"flags": flags}))
+        return doc_id in found
 
     def relink(self, updates: Iterable[LinkUpdate]) -> int:
         """Apply linking's clusters, networks and re-scored risk; returns documents changed."""
         by_id = {update.doc_id: update for update in updates}
-        changed = []
-        for doc_id, document in self.latest(by_id).items():
-            update = by_id[doc_id]
-            linked = document.with_links(update.cluster_ids, update.network_ids, update.risk)
-            if linked != document:
-                changed.append(linked)
-        if changed:
-            self._rewrite_latest(changed)
-        return len(changed)
+
+        def link(document: Document) -> Document:
+            update = by_id[document.id]
+            return document.with_links(update.cluster_ids, update.network_ids, update.risk)
+
+        return sum(self._update_latest(by_id, link).values())
+
+    def _update_latest(
+        self, doc_ids: Iterable[str], change: Callable[[Document], Document]
+    ) -> dict[str, bool]:
+        """Apply `change` to the latest version of each id that exists, store in place those it
+        changed; returns, by id found, whether it changed. A backend that can read and write
+        in one transaction overrides this (the embedded index), so that no concurrent write
+        falls between the read and the write."""
+        changed: dict[str, bool] = {}
+        rewritten: list[Document] = []
+        for doc_id, document in self.latest(doc_ids).items():
+            updated = change(document)
+            changed[doc_id] = updated != document
+            if changed[doc_id]:
+                rewritten.append(updated)
+        if rewritten:
+            self._rewrite_latest(rewritten)
+        return changed
 
     def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing to free
         """Release files and connections."""

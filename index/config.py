@@ -21,6 +21,8 @@ class IndexSettings(BaseSettings):
 
     index_backend: Literal["embedded", "elasticsearch"] = "embedded"
     data_dir: Path = Path("var")
+    # Seconds an embedded-index write waits for another process's write (then WriterBusy).
+    embedded_writer_wait: float = Field(default=30.0, ge=0)
     # One URL, or several separated by commas (nodes of one cluster).
     elasticsearch_url: str = "http://127.0.0.1:9200"
     elasticsearch_api_key: SecretStr | None = None

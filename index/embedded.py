@@ -3,10 +3,12 @@
     <directory>/records.sqlite   every version of every Document (index/records.py): the truth
     <directory>/fulltext/        tantivy index of the latest versions (index/embedded_schema.py)
 
-Writes go to SQLite first, then tantivy, a batch at a time; should tantivy fall behind (a crash
-between the two commits) `rebuild_fulltext()` restores it from SQLite, and a missing fulltext
-folder is rebuilt on open. One process writes; others (the API) may open the same directory to
-read: SQLite runs in WAL mode and tantivy reloads its searcher on commits.
+Every write (upserts, take-downs, flags, relinks, rebuilds), from whichever process makes it,
+goes through one writer path (index/embedded_writer.py): the tantivy lock is held only while a
+write commits, SQLite and tantivy share a commit sequence, and opening the index applies to the
+full text whatever the records hold beyond it (a crash between the two commits), rebuilding it
+whole when its folder is missing. So the API and a worker can both write to one directory;
+SQLite runs in WAL mode and searches reload tantivy's searcher, so readers never wait.
 
 Facets are computed over the query with ALL filters applied, including the facet's own: simple,
 the same in every backend, and what the counts next to a ticked filter then mean is "how many of
@@ -17,22 +19,24 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import tantivy
 
 from index.base import IndexBackend, UpsertReport
-from index.document import SCHEMA_VERSION, Document
+from index.document import SCHEMA_VERSION, Document, Status
 from index.embedded_query import (
     QueryTranslator,
     facet_aggregation,
     histogram_aggregation,
     read_facets,
 )
-from index.embedded_schema import ID, build_schema, fulltext_document
+from index.embedded_schema import ID, build_schema
+from index.embedded_writer import FulltextWriter, RecordsCommitted
 from index.errors import (
     DocumentFormatError,
     IndexUnavailable,
@@ -43,28 +47,40 @@ from index.highlight import highlight
 from index.histograms import read_histogram
 from index.migrations import UPGRADES, Upgrade, upgrade_records
 from index.queries import Hit, ParsedQuery, SearchQuery, SearchResults, Sort, parse_query_string
-from index.records import RecordStore
+from index.records import RecordStore, RecordWrite
 from index.versioning import Change, Revision, check_submitted, revise
 
 RECORDS_FILE = "records.sqlite"
 FULLTEXT_DIR = "fulltext"
 BATCH_SIZE = 2000
-WRITER_HEAP_BYTES = 128_000_000
+# Seconds a write waits for another writer (TRACK4TIP_EMBEDDED_WRITER_WAIT).
+WRITER_WAIT_SECONDS = 30.0
+T = TypeVar("T")
 _SORT_FIELDS = {Sort.PUBLISHED: "published_at", Sort.FETCHED: "fetched_at", Sort.RISK: "risk_score"}
 
 
 class EmbeddedIndex(IndexBackend):
     """Documents in SQLite, searchable through tantivy, all in one directory."""
 
-    def __init__(self, directory: Path, *, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        batch_size: int = BATCH_SIZE,
+        writer_wait: float = WRITER_WAIT_SECONDS,
+        on_records_committed: RecordsCommitted | None = None,
+    ) -> None:
+        """`on_records_committed(sequence)` runs after each write's SQLite commit, before the
+        full text's: a seam for fault tests and metrics."""
         self.directory = Path(directory)
         self.batch_size = batch_size
+        self.writer_wait = writer_wait
+        self._on_records_committed = on_records_committed
         self._store: RecordStore | None = None
         self._fulltext: tantivy.Index | None = None
-        self._writer: tantivy.IndexWriter | None = None
+        self._writer: FulltextWriter | None = None
         self._translator: QueryTranslator | None = None
         self._open_lock = threading.Lock()
-        self._write_lock = threading.Lock()
 
     # --- opening ------------------------------------------------------------------------
 
@@ -75,18 +91,30 @@ class EmbeddedIndex(IndexBackend):
     def _open(self, *, create: bool = False) -> tuple[RecordStore, tantivy.Index]:
         with self._open_lock:
             if self._store is None or self._fulltext is None:
-                self._store = self._open_store(create)
-                self._fulltext, fresh = self._open_fulltext()
-                self._translator = QueryTranslator(self._fulltext.schema)
-                if fresh and self._store.count():
-                    self._rebuild()
+                store = self._open_store(create)
+                try:
+                    fulltext = self._open_fulltext()
+                    writer = FulltextWriter(
+                        store,
+                        fulltext,
+                        self.directory / FULLTEXT_DIR,
+                        wait=self.writer_wait,
+                        batch_size=self.batch_size,
+                        on_records_committed=self._on_records_committed,
+                    )
+                    writer.reconcile()
+                except BaseException:
+                    store.close()
+                    raise
+                self._store, self._fulltext, self._writer = store, fulltext, writer
+                self._translator = QueryTranslator(fulltext.schema)
             return self._store, self._fulltext
 
     def _open_store(self, create: bool) -> RecordStore:
         path = self.directory / RECORDS_FILE
         if not path.exists() and not create:
             raise IndexUnavailable(f"no embedded index at {self.directory}: run setup first")
-        store = RecordStore(path)
+        store = RecordStore(path, busy_timeout=self.writer_wait)
         if create and not store.has_tables():
             store.create(SCHEMA_VERSION)
         found = store.schema_version()
@@ -95,30 +123,24 @@ class EmbeddedIndex(IndexBackend):
             raise SchemaVersionMismatch(
                 found=found, expected=SCHEMA_VERSION, where=f"the embedded index {self.directory}"
             )
+        store.add_sequence_column()
         return store
 
-    def _open_fulltext(self) -> tuple[tantivy.Index, bool]:
+    def _open_fulltext(self) -> tantivy.Index:
         path = self.directory / FULLTEXT_DIR
-        fresh = not path.exists()
         path.mkdir(exist_ok=True)
         try:
-            return tantivy.Index(build_schema(), path=str(path), reuse=True), fresh
+            return tantivy.Index(build_schema(), path=str(path), reuse=True)
         except ValueError as error:
             raise IndexUnavailable(
                 f"cannot open the full-text index at {path} ({error}); "
                 "run `track4tip migrate` to rebuild it from the records"
             ) from error
 
-    def _writer_for(self, fulltext: tantivy.Index) -> tantivy.IndexWriter:
-        if self._writer is None:
-            try:
-                self._writer = fulltext.writer(heap_size=WRITER_HEAP_BYTES)
-            except ValueError as error:
-                raise IndexUnavailable(
-                    f"cannot write to {self.directory} ({error}); "
-                    "is another track4tip process writing to it?"
-                ) from error
-        return self._writer
+    def _write(self, change: Callable[[RecordWrite], T]) -> T:
+        self._open()
+        assert self._writer is not None  # set by _open
+        return self._writer.write(change)
 
     # --- writing ------------------------------------------------------------------------
 
@@ -130,64 +152,65 @@ class EmbeddedIndex(IndexBackend):
 
     def _upsert_batch(self, batch: list[Document]) -> UpsertReport:
         check_submitted(batch)
-        store, fulltext = self._open()
-        with self._write_lock:
-            stored = store.latest(document.id for document in batch)
+
+        def revise_batch(records: RecordWrite) -> list[Revision]:
+            # Read inside the write: a flag set a moment ago is in `stored`, and is kept.
+            stored = records.latest(document.id for document in batch)
             revisions: list[Revision] = []
             for document in batch:
                 revision = revise(stored.get(document.id), document)
                 stored[document.id] = revision.document
+                records.put(revision.document, reindex=revision.searchable_changed)
                 revisions.append(revision)
-            store.write(revisions)
-            self._reindex(fulltext, [r.document for r in revisions if r.searchable_changed])
-        return _report(revisions)
+            return revisions
 
-    def _reindex(self, fulltext: tantivy.Index, documents: list[Document]) -> None:
-        """Replace each document's full-text entry (by id) and commit."""
-        if not documents:
-            return
-        writer = self._writer_for(fulltext)
-        latest = {document.id: document for document in documents}
-        for doc_id, document in latest.items():
-            writer.delete_documents_by_term(ID, doc_id)
-            writer.add_document(fulltext_document(document))
-        writer.commit()
-        fulltext.reload()
+        return _report(self._write(revise_batch))
 
     def mark_taken_down(self, doc_ids: Iterable[str], at: datetime) -> int:
         if at.tzinfo is None:
             raise DocumentFormatError(f"taken-down time must carry a time zone, got {at}")
-        store, fulltext = self._open()
-        with self._write_lock:
-            changed = store.take_down(list(doc_ids), at)
-            self._reindex(fulltext, changed)
-        return len(changed)
+        ids = list(doc_ids)
+
+        def take_down(records: RecordWrite) -> int:
+            changed = [
+                document.model_copy(update={"status": Status.TAKEN_DOWN, "taken_down_at": at})
+                for document in records.latest(ids).values()
+                if document.status == Status.ACTIVE
+            ]
+            for document in changed:
+                records.put(document)
+            return len(changed)
+
+        return self._write(take_down)
+
+    def _update_latest(
+        self, doc_ids: Iterable[str], change: Callable[[Document], Document]
+    ) -> dict[str, bool]:
+        # Flags and relinks read the latest version inside the write, so that an upsert
+        # committing meanwhile in another process can neither be undone nor undo them.
+        def update(records: RecordWrite) -> dict[str, bool]:
+            changed: dict[str, bool] = {}
+            for doc_id, document in records.latest(doc_ids).items():
+                updated = change(document)
+                changed[doc_id] = updated != document
+                if changed[doc_id]:
+                    records.put(updated)
+            return changed
+
+        return self._write(update)
 
     def _rewrite_latest(self, documents: list[Document]) -> None:
-        store, fulltext = self._open()
-        with self._write_lock:
-            store.replace_latest(documents)
-            self._reindex(fulltext, documents)
+        def rewrite(records: RecordWrite) -> None:
+            for document in documents:
+                records.put(document)
+
+        self._write(rewrite)
 
     def rebuild_fulltext(self) -> int:
         """Re-create the full-text index from the SQLite records; returns documents indexed."""
         self._open()
-        return self._rebuild()
-
-    def _rebuild(self) -> int:
-        assert self._store is not None and self._fulltext is not None  # opened by the caller
-        with self._write_lock:
-            writer = self._writer_for(self._fulltext)
-            writer.delete_all_documents()
-            indexed = 0
-            for batch in self._store.iter_latest(self.batch_size):
-                for document in batch:
-                    writer.add_document(fulltext_document(document))
-                indexed += len(batch)
-            # One commit: readers see the old index until the new one is complete.
-            writer.commit()
-            self._fulltext.reload()
-        return indexed
+        assert self._writer is not None  # set by _open
+        return self._writer.rebuild()
 
     # --- reading ------------------------------------------------------------------------
 
@@ -272,14 +295,18 @@ class EmbeddedIndex(IndexBackend):
         ]
 
     def close(self) -> None:
-        with self._write_lock:
-            if self._writer is not None:
-                # Waiting for merges also drops the writer and its lock on the directory.
-                self._writer.wait_merging_threads()
-                self._writer = None
-            if self._store is not None:
-                self._store.close()
-            self._store = self._fulltext = self._translator = None
+        with self._open_lock:
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                # A write in flight in another thread finishes before the store closes under it.
+                writer.lock.acquire()
+            try:
+                if self._store is not None:
+                    self._store.close()
+                self._store = self._fulltext = self._translator = None
+            finally:
+                if writer is not None:
+                    writer.lock.release()
 
 
 def migrate(directory: Path, upgrades: Mapping[int, Upgrade] = UPGRADES) -> int:

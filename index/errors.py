@@ -4,6 +4,8 @@
     ├── SchemaVersionMismatch      stored data was written by another schema version
     ├── DocumentFormatError        a stored or submitted record does not validate
     ├── IndexUnavailable           the backend cannot be reached or opened
+    │   └── WriterBusy             another process held the embedded index's writer lock past
+    │                              the wait (TRACK4TIP_EMBEDDED_WRITER_WAIT); nothing written
     └── InvalidQuery               a search request the backend cannot run
 
 Callers outside `index` catch `IndexBackendError` and show its message; the API turns it into
@@ -33,6 +35,17 @@ class DocumentFormatError(IndexBackendError):
 
 class IndexUnavailable(IndexBackendError):
     pass
+
+
+class WriterBusy(IndexUnavailable):
+    def __init__(self, *, directory: object, waited: float) -> None:
+        self.directory = directory
+        self.waited = waited
+        super().__init__(
+            f"the embedded index at {directory} stayed locked by another writer for "
+            f"{waited:.1f} s; nothing was written: try again (a long rebuild or migrate may be "
+            "running; TRACK4TIP_EMBEDDED_WRITER_WAIT sets how long writes wait)"
+        )
 
 
 class InvalidQuery(IndexBackendError):

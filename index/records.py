@@ -1,12 +1,20 @@
 """The embedded index's system of record: every version of every Document, in SQLite.
 
     meta       key/value pairs; `schema_version` is the Document schema the records follow
-    documents  one row per id: its latest version, content hash, status and last sighting
+    documents  one row per id: its latest version, content hash, status, last sighting and
+               `seq`, the write sequence number at which its full-text form last changed
     versions   one row per (id, version): the full `Document.to_index()` JSON
 
 The tantivy full-text index is derived from the latest versions here and can always be rebuilt
-from them. One connection is shared between threads behind a lock (`check_same_thread=False`);
-WAL journaling lets another process (the API) read while the writer writes.
+from them; `seq` is the shared commit sequence that says how far it has got (a write stamps the
+next number, max(seq) + 1, on every document whose full-text form it changes, so the documents
+above the sequence full text last applied are exactly those it lacks; index/embedded_writer.py).
+An unchanged re-crawl refreshes its row without a new number: nothing to re-index.
+
+Every write is one `transaction()`: BEGIN IMMEDIATE, so the reads it bases its changes on and
+the sequence number it takes cannot be overtaken by another process's write. One connection is
+shared between threads behind a lock (`check_same_thread=False`); WAL journaling lets other
+processes read while one writes.
 """
 
 from __future__ import annotations
@@ -16,13 +24,11 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from index.document import Document, Status
+from index.document import Document
 from index.errors import IndexUnavailable
-from index.versioning import Revision
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,8 +37,10 @@ CREATE TABLE IF NOT EXISTS documents (
     version INTEGER NOT NULL,
     content_hash TEXT NOT NULL,
     status TEXT NOT NULL,
-    last_seen TEXT NOT NULL
+    last_seen TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
 CREATE TABLE IF NOT EXISTS versions (
     id TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -40,9 +48,26 @@ CREATE TABLE IF NOT EXISTS versions (
     PRIMARY KEY (id, version)
 );
 """
-_LATEST = (
-    "SELECT v.record FROM documents d JOIN versions v ON v.id = d.id AND v.version = d.version"
+_JOIN = "FROM documents d JOIN versions v ON v.id = d.id AND v.version = d.version"
+_LATEST = f"SELECT v.record {_JOIN}"
+_CHANGED = f"SELECT v.record, d.seq {_JOIN}"
+# Stores written before the commit sequence lack the column; their rows start at 0.
+_ADD_SEQUENCE = (
+    "ALTER TABLE documents ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);"
 )
+_PUT_VERSION = "INSERT OR REPLACE INTO versions (id, version, record) VALUES (?, ?, ?)"
+# seq 0 means "full-text form unchanged": the row keeps the number it had.
+_PUT_DOCUMENT = """
+INSERT INTO documents (id, version, content_hash, status, last_seen, seq)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    version = excluded.version,
+    content_hash = excluded.content_hash,
+    status = excluded.status,
+    last_seen = excluded.last_seen,
+    seq = CASE WHEN excluded.seq > 0 THEN excluded.seq ELSE documents.seq END
+"""
 # SQLite's default limit on bound parameters is 999 on old builds; stay well under it.
 _IDS_PER_QUERY = 500
 
@@ -50,11 +75,12 @@ _IDS_PER_QUERY = 500
 class RecordStore:
     """Documents and their versions in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 5.0) -> None:
         self.path = path
         self._lock = threading.RLock()
         try:
-            self._conn = sqlite3.connect(path, check_same_thread=False)
+            # The timeout is how long a write waits for another process's write to finish.
+            self._conn = sqlite3.connect(path, check_same_thread=False, timeout=busy_timeout)
         except sqlite3.Error as error:
             raise IndexUnavailable(f"cannot open the index records at {path}: {error}") from error
         with self._db() as conn:
@@ -81,6 +107,27 @@ class RecordStore:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(schema_version),),
             )
+
+    def add_sequence_column(self) -> None:
+        """Give a store from before the commit sequence its `seq` column (once, any process)."""
+        with self._db() as conn:
+            if self._has_sequence(conn):
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have added it while this one waited for the lock.
+                if not self._has_sequence(conn):
+                    for statement in _ADD_SEQUENCE.split(";")[:-1]:
+                        conn.execute(statement)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    @staticmethod
+    def _has_sequence(conn: sqlite3.Connection) -> bool:
+        columns = conn.execute("PRAGMA table_info(documents)").fetchall()
+        return any(column[1] == "seq" for column in columns)
 
     def has_tables(self) -> bool:
         with self._db() as conn:
@@ -142,49 +189,44 @@ class RecordStore:
             after = batch[-1].id
             yield batch
 
+    def max_sequence(self) -> int:
+        """The sequence number of the last write that changed a document's full-text form."""
+        with self._db() as conn:
+            return int(conn.execute("SELECT coalesce(max(seq), 0) FROM documents").fetchone()[0])
+
+    def changed_between(self, after: int, upto: int, batch_size: int) -> Iterator[list[Document]]:
+        """Latest versions whose full-text form changed at a sequence in (after, upto]."""
+        cursor: tuple[int, str] = (after, "")
+        while True:
+            with self._db() as conn:
+                rows = conn.execute(
+                    f"{_CHANGED} WHERE (d.seq, d.id) > (?, ?) AND d.seq <= ? "
+                    "ORDER BY d.seq, d.id LIMIT ?",
+                    (*cursor, upto, batch_size),
+                ).fetchall()
+            if not rows:
+                return
+            batch = [Document.from_index(json.loads(record)) for (record, _) in rows]
+            cursor = (rows[-1][1], batch[-1].id)
+            yield batch
+
     # --- writing ------------------------------------------------------------------------
 
-    def write(self, revisions: Iterable[Revision]) -> None:
-        """Store revisions in one transaction: new versions added, refreshed ones replaced."""
-        with self._db() as conn, conn:
-            for revision in revisions:
-                self._write_one(conn, revision.document)
-
-    def _write_one(self, conn: sqlite3.Connection, document: Document) -> None:
-        record = json.dumps(document.to_index(), ensure_ascii=False)
-        conn.execute(
-            "INSERT OR REPLACE INTO versions (id, version, record) VALUES (?, ?, ?)",
-            (document.id, document.version, record),
-        )
-        conn.execute(
-            "INSERT OR REPLACE INTO documents (id, version, content_hash, status, last_seen) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (
-                document.id,
-                document.version,
-                document.content_hash,
-                str(document.status),
-                document.last_seen.isoformat(),
-            ),
-        )
-
-    def replace_latest(self, documents: Iterable[Document]) -> None:
-        """Rewrite latest versions in place (flags, links): same version number, no history."""
-        with self._db() as conn, conn:
-            for document in documents:
-                self._write_one(conn, document)
-
-    def take_down(self, doc_ids: Iterable[str], at: datetime) -> list[Document]:
-        """Mark active documents taken down at `at`; returns the documents that changed."""
-        changed = [
-            document.model_copy(update={"status": Status.TAKEN_DOWN, "taken_down_at": at})
-            for document in self.latest(doc_ids).values()
-            if document.status == Status.ACTIVE
-        ]
-        with self._db() as conn, conn:
-            for document in changed:
-                self._write_one(conn, document)
-        return changed
+    @contextmanager
+    def transaction(self) -> Iterator[RecordWrite]:
+        """One write: committed when the block ends, rolled back if it raises."""
+        with self._db() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                base = int(
+                    conn.execute("SELECT coalesce(max(seq), 0) FROM documents").fetchone()[0]
+                )
+                write = RecordWrite(self, conn, base)
+                yield write
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
 
     # --- raw access for migrations -------------------------------------------------------
 
@@ -216,3 +258,45 @@ class RecordStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class RecordWrite:
+    """What one `RecordStore.transaction()` reads and writes, and the sequence number it takes."""
+
+    def __init__(self, store: RecordStore, conn: sqlite3.Connection, base: int) -> None:
+        self._store = store
+        self._conn = conn
+        # The highest sequence number committed before this write; this write stamps base + 1.
+        self.base = base
+        self._reindexed: dict[str, Document] = {}
+
+    @property
+    def sequence(self) -> int:
+        """The sequence this write reaches: base + 1 if it changed any full-text form."""
+        return self.base + 1 if self._reindexed else self.base
+
+    @property
+    def reindexed(self) -> list[Document]:
+        """The latest form of every document whose full-text form this write changed."""
+        return list(self._reindexed.values())
+
+    def latest(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        return self._store.latest(doc_ids)
+
+    def put(self, document: Document, *, reindex: bool = True) -> None:
+        """Store a document version (a new one, or the latest rewritten in place)."""
+        # A document already re-indexed by this write stays so, in its newest form.
+        reindex = reindex or document.id in self._reindexed
+        record = json.dumps(document.to_index(), ensure_ascii=False)
+        self._conn.execute(_PUT_VERSION, (document.id, document.version, record))
+        row = (
+            document.id,
+            document.version,
+            document.content_hash,
+            str(document.status),
+            document.last_seen.isoformat(),
+            self.base + 1 if reindex else 0,
+        )
+        self._conn.execute(_PUT_DOCUMENT, row)
+        if reindex:
+            self._reindexed[document.id] = document
