@@ -7,9 +7,12 @@ its template. Only the first `MAX_LISTED` members of a large group are listed (t
 always given), so a page stays small whatever the group's size.
 
 Contacts are personal data. Callers who may read documents (analysts, investigators, admins)
-see them as collected; researchers get keyed hashes instead (api/accounts/pseudonymise.py, the same
-tokens as in their exports), no titles or URLs, and template text with contacts and names
-redacted.
+see them as collected; researchers get keyed hashes instead (api/accounts/pseudonymise.py, the
+same tokens as in their exports), keyed ids of groups and documents (a real id is a plain hash
+of a URL: api/research_access.py), no titles or URLs, and no template text or text slot values:
+a name the entity extractor missed would pass any redaction. Slots of contacts keep their
+tokens, so a researcher can still follow one phone from a cluster to a network. Their times
+are days (`researcher_day`): a site and a minute would point at the ad itself.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from api.accounts.pseudonymise import DROPPED_KINDS, HASHED_KINDS, Pseudonymiser, scrub
+from api.accounts.pseudonymise import HASHED_KINDS, IdKind, Pseudonymiser
 from index.base import IndexBackend
 from index.document import Document
 from index.queries import FacetBucket, SearchQuery
@@ -38,7 +41,9 @@ class GroupDocumentOut(BaseModel):
     id: str
     site: str | None
     country: str | None
-    date: str | None = Field(description="Published date, else fetch time (ISO 8601).")
+    date: str | None = Field(
+        description="Published date, else fetch time (ISO 8601; only the day for researchers)."
+    )
     title: str | None = Field(description="From the index; null for researchers.")
     url: str | None = Field(description="From the index; null for researchers.")
     risk_score: float | None
@@ -79,7 +84,10 @@ class SlotOut(BaseModel):
 
 
 class TemplateOut(BaseModel):
-    text: str = Field(description="Shared words, each slot written [kind].")
+    text: str = Field(description="Shared words, each slot written [kind]; empty if withheld.")
+    withheld: bool = Field(
+        default=False, description="Whether free text was left out (for researchers)."
+    )
     slots: list[SlotOut]
     templated: bool = Field(description="Whether one text explains the members (MDL).")
     compression: float = Field(description="Template cost over raw cost; below 1 explains.")
@@ -129,16 +137,29 @@ def _document_out(
 ) -> GroupDocumentOut:
     readable = document is not None and pseudonymiser is None
     return GroupDocumentOut(
-        id=member.doc_id,
+        id=_document_id(member.doc_id, pseudonymiser),
         site=member.site,
         country=member.country,
-        date=member.date,
+        date=researcher_day(member.date) if pseudonymiser else member.date,
         title=document.title if readable and document else None,
         url=document.url if readable and document else None,
         risk_score=document.risk.score if document and document.risk else None,
         risk_label=document.risk.label if document and document.risk else None,
         indexed=document is not None,
     )
+
+
+def researcher_day(stamp: str | None) -> str | None:
+    """An ISO 8601 time cut to its day."""
+    return stamp[:10] if stamp else stamp
+
+
+def _document_id(doc_id: str, pseudonymiser: Pseudonymiser | None) -> str:
+    return pseudonymiser.pseudonym_id(IdKind.DOCUMENT, doc_id) if pseudonymiser else doc_id
+
+
+def _group_id(group_id: str, pseudonymiser: Pseudonymiser | None) -> str:
+    return pseudonymiser.group_id(group_id) if pseudonymiser else group_id
 
 
 # --- networks ------------------------------------------------------------------------------
@@ -157,15 +178,15 @@ def network_out(
         for shared in view.identifiers
     ]
     return NetworkOut(
-        id=view.network_id,
+        id=_group_id(view.network_id, pseudonymiser),
         documents_total=len(view.documents),
         documents=group_documents(index, view.documents, pseudonymiser),
         identifiers=identifiers,
         timeline=[DayCountOut(day=day, count=count) for day, count in view.timeline],
         countries=view.countries,
         sites=view.sites,
-        first_seen=view.first_seen,
-        last_seen=view.last_seen,
+        first_seen=researcher_day(view.first_seen) if pseudonymiser else view.first_seen,
+        last_seen=researcher_day(view.last_seen) if pseudonymiser else view.last_seen,
         pseudonymised=pseudonymiser is not None,
     )
 
@@ -185,13 +206,13 @@ def cluster_out(
     index: IndexBackend, view: ClusterView, pseudonymiser: Pseudonymiser | None
 ) -> ClusterOut:
     template = view.template
-    text = scrub(template.text) if pseudonymiser else template.text
     return ClusterOut(
-        id=view.cluster_id,
+        id=_group_id(view.cluster_id, pseudonymiser),
         members_total=len(view.members),
         members=group_documents(index, view.members, pseudonymiser),
         template=TemplateOut(
-            text=text,
+            text="" if pseudonymiser else template.text,
+            withheld=pseudonymiser is not None,
             slots=[_slot_out(slot, pseudonymiser) for slot in template.slots],
             templated=template.templated,
             compression=round(template.compression, 4),
@@ -203,18 +224,11 @@ def cluster_out(
 def _slot_out(slot: Slot, pseudonymiser: Pseudonymiser | None) -> SlotOut:
     values = slot.values
     if pseudonymiser is not None:
-        values = [_pseudonymous_value(slot.kind, value, pseudonymiser) for value in values]
+        # An entity slot holds normalised values: the same token as in the network view and
+        # the exports. Any other slot holds words of the ads, which cannot be made safe.
+        hashed = slot.kind in HASHED_KINDS
+        values = [pseudonymiser.token(slot.kind, value) for value in values] if hashed else []
     return SlotOut(index=slot.index, kind=slot.kind, values=values, filled_by=slot.filled_by)
-
-
-def _pseudonymous_value(kind: str, value: str, pseudonymiser: Pseudonymiser) -> str:
-    if kind in HASHED_KINDS:
-        # An entity slot holds normalised values: the same token as in the network view
-        # and the exports, so a researcher can follow one phone across them.
-        return pseudonymiser.token(kind, value)
-    if kind in DROPPED_KINDS:
-        return f"[{kind.upper()}]"
-    return scrub(value)
 
 
 def template_pieces(template: TemplateOut) -> list[tuple[str, SlotOut | None]]:
@@ -239,9 +253,15 @@ def template_pieces(template: TemplateOut) -> list[tuple[str, SlotOut | None]]:
 # --- the largest groups --------------------------------------------------------------------
 
 
-def largest_groups(index: IndexBackend, linker: Linker | None, limit: int) -> NetworksOut:
+def largest_groups(
+    index: IndexBackend,
+    linker: Linker | None,
+    limit: int,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> NetworksOut:
     """The largest networks and clusters: counted by the index's facets (what is searchable),
-    completed from the linking store (groups the index has not caught up with yet)."""
+    completed from the linking store (groups the index has not caught up with yet). With a
+    pseudonymiser (researchers), the ids are keyed."""
     if linker is None:
         return NetworksOut(linked=False, networks=[], clusters=[])
     facets = index.search(SearchQuery(size=1, facets=True)).facets
@@ -251,6 +271,11 @@ def largest_groups(index: IndexBackend, linker: Linker | None, limit: int) -> Ne
     clusters = _summaries(
         linker, facets.get("cluster", []), linker.cluster_ids(), CLUSTER_PREFIX, limit
     )
+    if pseudonymiser is not None:
+        networks, clusters = (
+            [_pseudonymous_summary(group, pseudonymiser) for group in groups]
+            for groups in (networks, clusters)
+        )
     return NetworksOut(linked=True, networks=networks, clusters=clusters)
 
 
@@ -272,6 +297,15 @@ def _summaries(
         summaries.append(_summary(group_id, linker.views.members(seqs), counts.get(group_id)))
     summaries.sort(key=lambda summary: (-summary.documents, summary.id))
     return summaries[:limit]
+
+
+def _pseudonymous_summary(group: GroupSummaryOut, pseudonymiser: Pseudonymiser) -> GroupSummaryOut:
+    update = {
+        "id": pseudonymiser.group_id(group.id),
+        "first_seen": researcher_day(group.first_seen),
+        "last_seen": researcher_day(group.last_seen),
+    }
+    return group.model_copy(update=update)
 
 
 def _summary(group_id: str, members: list[Member], counted: int | None) -> GroupSummaryOut:

@@ -1,12 +1,24 @@
-"""Personal data out of research exports: keyed hashes for contacts, redaction for free text.
+"""Personal data out of research data: keyed hashes for contacts and ids, redaction for text.
 
-Researchers study how recruiters operate, not who they or their victims are. So an export
-replaces every phone number, e-mail address and handle with a keyed hash (HMAC-SHA256 under a
-secret the operator holds): the same phone gives the same token in every export made with the
-same key, so ads can still be linked, but nobody without the key can test a guess of a number
-against the token. In free text, each entity span becomes `[PHONE:1a2b3c4d]` (or `[PERSON]` for
-a name, which is dropped rather than hashed), and a last pass removes anything that still looks
-like a phone number or an e-mail address that the entity extractor missed.
+Researchers study how recruiters operate, not who they or their victims are. So what they
+receive replaces every phone number, e-mail address and handle with a keyed hash (HMAC-SHA256
+under a secret the operator holds): the same phone gives the same token in every export made
+with the same key, so ads can still be linked, but nobody without the key can test a guess of
+a number against the token.
+
+Ids are hashed the same way. A document id is a plain SHA-256 of the canonical URL, and the
+`net-`/`dup-` ids of networks and clusters are built from one, so anyone could hash a candidate
+URL and find the ad among exported ids. `pseudonym_id` gives each kind of id its own domain
+label under the key ("doc-k…", "net-k…", "dup-k…"): stable for one key, so an export, a trend
+and a network graph join up, and worthless without it.
+
+In free text, each entity span becomes `[PHONE:1a2b3c4d]` (or `[PERSON]` for a name, which is
+dropped rather than hashed), and `scrub` removes what the extractor missed. It reads the text
+as `nlp.entities.deobfuscation.reveal` rewrites it first ("04I2-I23-45-67", "maria (arroba)
+gmail punto com", spaced digits), and also catches spelled-out digits, `@handles` and profile
+or chat links (`t.me/…`, `wa.me/…`), replacing their spans in the original text. A name the
+extractor missed cannot be found this way, which is why researchers' exports leave free text
+out (api/exporting/datasets.py).
 """
 
 from __future__ import annotations
@@ -14,9 +26,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from enum import StrEnum
 from functools import lru_cache
 
+from nlp.entities.deobfuscation import reveal
 from nlp.types import Entity, EntityKind
 
 # Contacts get a token that links ads; names and places of people get nothing.
@@ -26,6 +40,21 @@ DROPPED_KINDS = frozenset({EntityKind.PERSON})
 KEPT_VERBATIM_KINDS = frozenset({EntityKind.MONEY, EntityKind.AGE})
 SHORT_TOKEN_CHARS = 8
 TOKEN_CACHE_SIZE = 16_384
+# 128 bits: no collision among any number of documents a store will hold.
+ID_HEX_CHARS = 32
+
+
+class IdKind(StrEnum):
+    """The kinds of ids researchers get keyed; each value is its own HMAC domain label."""
+
+    DOCUMENT = "id:document"
+    CLUSTER = "id:cluster"
+    NETWORK = "id:network"
+
+
+# "k" after the prefix is not a hex digit: a keyed id never looks like a real one.
+ID_PREFIXES = {IdKind.DOCUMENT: "doc-k", IdKind.CLUSTER: "dup-k", IdKind.NETWORK: "net-k"}
+_GROUP_KINDS = {"dup-": IdKind.CLUSTER, "net-": IdKind.NETWORK}
 
 # The safety net behind entity extraction: runs of 7+ digits (with the usual separators) and
 # anything shaped like an e-mail address. Better to redact a reference number than leak a phone.
@@ -37,6 +66,26 @@ _EMAIL_LIKE = re.compile(
 _USER_CHAR = re.compile(r"[\w.+\-]")
 _EMAIL_AT_RUN_START = re.compile(r"(?<![\w.+\-])" + _EMAIL_LIKE.pattern)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
+# Digits written as words, in the corridor's languages: "cuatro uno dos cinco ...".
+_DIGIT_WORDS = (
+    "cero|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve"  # es
+    "|zero|um|dois|três|quatro|sete|oito|nove"  # pt
+    "|one|two|three|four|five|six|seven|eight|nine"  # en
+    "|nul|een|één|twee|drie|vier|vijf|zes|zeven|acht|negen"  # nl
+)
+_SPELLED_TOKEN = rf"(?:(?:{_DIGIT_WORDS})(?!\w)|\d+)"
+# Only from a run's start, and each match consumes its run: linear in the text.
+_SPELLED_RUN = re.compile(rf"(?<!\w){_SPELLED_TOKEN}(?:[\s,.\-/]+{_SPELLED_TOKEN})+", re.IGNORECASE)
+_DIGIT_WORD = re.compile(rf"(?:{_DIGIT_WORDS})(?!\w)", re.IGNORECASE)
+SPELLED_PHONE_DIGITS = 7
+# Chat and profile links ("t.me/x", "wa.me/58...", "https://..."): a bare domain with no
+# path ("empleos.example") names a site, not a person, and is kept.
+_LINK = re.compile(
+    r"(?<![\w@.\-/])(?:https?://\S+|www\.\S+|(?:[a-z0-9\-]+\.)+[a-z]{2,}/[^\s<>\"']*)",
+    re.IGNORECASE,
+)
+_HANDLE = re.compile(r"(?<![\w.@])@[a-z0-9_](?:[\w.]*\w)?", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\"…»"
 
 
 class Pseudonymiser:
@@ -60,6 +109,20 @@ class Pseudonymiser:
     def tokens(self, entities: Iterable[Entity], kind: EntityKind) -> list[str]:
         values = {entity.value for entity in entities if entity.kind == kind}
         return sorted(self.token(kind, value) for value in values)
+
+    def pseudonym_id(self, kind: IdKind, real_id: str) -> str:
+        """The keyed id researchers get for a document, cluster or network id."""
+        return ID_PREFIXES[kind] + self.token(kind, real_id)[:ID_HEX_CHARS]
+
+    def pseudonym_ids(self, kind: IdKind, real_ids: Iterable[str]) -> list[str]:
+        return [self.pseudonym_id(kind, real_id) for real_id in real_ids]
+
+    def group_id(self, real_id: str) -> str:
+        """The keyed id of a `net-…` or `dup-…` id."""
+        kind = _GROUP_KINDS.get(real_id[:4])
+        if kind is None:
+            raise ValueError(f"{real_id!r} is neither a network nor a cluster id")
+        return self.pseudonym_id(kind, real_id)
 
     def redact(self, text: str, entities: Iterable[Entity]) -> str:
         """The text with each hashed or dropped entity replaced; the safety net runs over the
@@ -87,9 +150,9 @@ class Pseudonymiser:
         return None
 
 
-def _phone_or_date(match: re.Match[str]) -> str:
-    found = match.group(0)
-    return found if _DATE.fullmatch(found.strip()) else "[PHONE]"
+# --- the safety net ---------------------------------------------------------------------------
+
+Span = tuple[int, int, str]
 
 
 def _email_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -113,20 +176,82 @@ def _email_spans(text: str) -> Iterator[tuple[int, int]]:
         position = match.end()
 
 
-def _redact_emails(text: str) -> str:
-    pieces: list[str] = []
-    copied_until = 0
-    for start, end in _email_spans(text):
-        pieces += [text[copied_until:start], "[EMAIL]"]
-        copied_until = end
-    pieces.append(text[copied_until:])
-    return "".join(pieces)
-
-
-def scrub(text: str) -> str:
-    """Remove what still looks like a phone number or an e-mail address (dates stay)."""
+def _emails(text: str) -> Iterator[Span]:
     # A cheap test first: most text has no "@" at all.
     lowered = text.lower()
     if "@" in text or "(at)" in lowered or "[at]" in lowered:
-        text = _redact_emails(text)
-    return _PHONE_LIKE.sub(_phone_or_date, text)
+        yield from ((start, end, "[EMAIL]") for start, end in _email_spans(text))
+
+
+def _links(text: str) -> Iterator[Span]:
+    for match in _LINK.finditer(text):
+        end = match.end()
+        while end > match.start() and text[end - 1] in _TRAILING:
+            end -= 1
+        yield match.start(), end, "[URL]"
+
+
+def _handles(text: str) -> Iterator[Span]:
+    yield from ((match.start(), match.end(), "[HANDLE]") for match in _HANDLE.finditer(text))
+
+
+def _phones(text: str) -> Iterator[Span]:
+    for match in _PHONE_LIKE.finditer(text):
+        if not _DATE.fullmatch(match.group().strip()):
+            yield match.start(), match.end(), "[PHONE]"
+
+
+def _spelled_phones(text: str) -> Iterator[Span]:
+    """Runs like "cuatro uno dos 5 5 5 cero uno": seven digits or more, two of them words
+    (a run of plain digits is a date or a phone that `_phones` judges)."""
+    for match in _SPELLED_RUN.finditer(text):
+        run = match.group()
+        words = len(_DIGIT_WORD.findall(run))
+        digits = words + sum(char.isdigit() for char in run)
+        if words >= 2 and digits >= SPELLED_PHONE_DIGITS:
+            yield match.start(), match.end(), "[PHONE]"
+
+
+_DETECTORS: tuple[Callable[[str], Iterator[Span]], ...] = (
+    _emails,
+    _links,
+    _handles,
+    _spelled_phones,
+    _phones,
+)
+
+
+def _contact_spans(text: str) -> list[Span]:
+    """Contact-like spans of `text`, overlapping ones merged into the earliest (a phone
+    inside a `wa.me/…` link is part of the link)."""
+    found = sorted(
+        (span for detect in _DETECTORS for span in detect(text)),
+        key=lambda span: (span[0], -span[1]),
+    )
+    merged: list[Span] = []
+    for start, end, label in found:
+        if merged and start < merged[-1][1]:
+            last_start, last_end, last_label = merged[-1]
+            merged[-1] = (last_start, max(last_end, end), last_label)
+        else:
+            merged.append((start, end, label))
+    return merged
+
+
+def scrub(text: str) -> str:
+    """Remove what still looks like a contact — a phone number, an e-mail address, a handle,
+    a chat or profile link — however it was disguised; dates and plain words stay."""
+    revealed = reveal(text)
+    spans = [
+        (*revealed.original_span(start, end), label)
+        for start, end, label in _contact_spans(revealed.text)
+    ]
+    pieces: list[str] = []
+    position = 0
+    for start, end, label in sorted(spans):
+        if start < position:  # two revealed spans from one rewritten piece
+            continue
+        pieces += [text[position:start], label]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import ExporterDep, IndexDep, SettingsDep, TemplatesDep
 from api.exporting.datasets import COLUMNS, ExportTable
 from api.exporting.writers import ExportFormat
+from api.research_access import is_researcher
 from index.queries import SearchQuery
 
 router = APIRouter(include_in_schema=False)
@@ -41,6 +42,8 @@ def exports_page(
         "columns": COLUMNS,
         "choices": {name: [bucket.value for bucket in facets.get(name, [])] for name in facets},
         "key_missing": settings.pseudonymisation_key is None,
+        # Free text could name a person: researchers are not offered it (the API refuses it).
+        "free_text_query": not is_researcher(user),
     }
     return templates.TemplateResponse(request, "exports.html", context)
 

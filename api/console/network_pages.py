@@ -4,8 +4,9 @@
     GET /networks/{id}       documents, identifiers, a timeline chart, countries and sites
     GET /clusters/{id}       members and the template, its slots highlighted
 
-The same views as the API (api/routes/networks.py), with the same role checks, hashing for
-researchers and audit records; reached from the document page and the search facets.
+The same views as the API (api/routes/networks.py), with the same role checks, keyed ids
+for researchers (api/research_access.py) and audit records; reached from the document page
+and the search facets.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ from fastapi.responses import HTMLResponse
 from api.console import i18n
 from api.deps import (
     AuditDep,
-    ClusterViewDep,
     IndexDep,
     LinkerDep,
     NetworksUserDep,
-    NetworkViewDep,
     TemplatesDep,
     ViewerPseudonymiserDep,
 )
@@ -33,6 +32,7 @@ from api.group_views import (
     timeline_buckets,
 )
 from api.reporting.trend_chart import trend_svg
+from api.research_access import CallerClusterDep, CallerNetworkDep
 from index.queries import HistogramBucket
 
 router = APIRouter(include_in_schema=False)
@@ -44,9 +44,11 @@ def networks_page(
     user: NetworksUserDep,
     index: IndexDep,
     linker: LinkerDep,
+    pseudonymiser: ViewerPseudonymiserDep,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    context = {"groups": largest_groups(index, linker, DEFAULT_LIMIT)}
+    # Researchers get keyed ids here as in the API: a real id is an unkeyed URL hash.
+    context = {"groups": largest_groups(index, linker, DEFAULT_LIMIT, pseudonymiser)}
     return templates.TemplateResponse(request, "networks.html", context)
 
 
@@ -54,7 +56,7 @@ def networks_page(
 def network_page(
     request: Request,
     user: NetworksUserDep,
-    view: NetworkViewDep,
+    view: CallerNetworkDep,
     index: IndexDep,
     pseudonymiser: ViewerPseudonymiserDep,
     templates: TemplatesDep,
@@ -72,7 +74,7 @@ def network_page(
 def cluster_page(
     request: Request,
     user: NetworksUserDep,
-    view: ClusterViewDep,
+    view: CallerClusterDep,
     index: IndexDep,
     pseudonymiser: ViewerPseudonymiserDep,
     templates: TemplatesDep,

@@ -4,14 +4,21 @@ Two tables, each a fixed list of columns (the same in every format, so a script 
 the CSV reads the Parquet too):
 
 - `documents`: one row per document (latest version). When pseudonymised, contacts (phones,
-  e-mails, handles), the URL and the author are keyed hashes (`api.accounts.pseudonymise`), and the
-  title and text are redacted; the free-text attributes (contact, company ...) are left out.
+  e-mails, handles), the URL and the author are keyed hashes (`api.accounts.pseudonymise`),
+  and the title and text are left out: a name the entity extractor missed cannot be redacted,
+  so free text cannot be made safe. An admin may opt in to `free_text` (titles and texts
+  redacted, contacts however disguised) for an export they review before handing it over.
 - `modus_operandi`: one row per document with what its annotations say about how the
   recruitment works — indicators and their categories, the sector (taxonomy categories
   `sector_*`), the recruitment channel (source kind and site), the contact methods offered,
   destination countries (places named outside the source's country), dates, and the cluster
-  and network ids that group copies of one campaign. It holds no personal data at all, so it
-  is the same for every role; researchers aggregate it by cluster, week or sector.
+  and network ids that group copies of one campaign. It holds no personal data; researchers
+  aggregate it by cluster, week or sector.
+
+In both tables a pseudonymised export gives keyed ids (`doc-k…`, `dup-k…`, `net-k…`) for
+documents, clusters and networks: the real ids are unkeyed hashes of the canonical URL, which
+anyone could compute for a candidate ad. Its times are cut to the day (midnight UTC): a site
+and the minute an ad was published would point at the ad as surely as its URL.
 
 Documents come from `IndexBackend.export`, which pages through the index past the 10,000-hit
 window; rows are built one at a time and written a chunk at a time (`api.exporting.writers`), so
@@ -21,15 +28,15 @@ memory stays bounded whatever the number of documents.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
-from api.accounts.pseudonymise import Pseudonymiser
+from api.accounts.pseudonymise import IdKind, Pseudonymiser
 from api.exporting.writers import Column, ColumnKind, ExportFormat, Row, write_chunks
 from index.base import IndexBackend
 from index.document import Document
 from index.queries import SearchQuery
-from nlp.types import Entity, EntityKind
+from nlp.types import EntityKind
 
 EXPORT_PAGE_SIZE = 500
 SECTOR_PREFIX = "sector_"
@@ -58,23 +65,26 @@ class ExportTable(StrEnum):
 
 
 PSEUDONYMISED = "keyed hash when pseudonymised"
+KEYED_IDS = "keyed ids doc-k…/dup-k…/net-k… when pseudonymised"
+DAY_ONLY = "only the day when pseudonymised"
+FREE_TEXT = "left out when pseudonymised, unless an admin opts in to redacted free text"
 DOCUMENT_COLUMNS = (
-    Column("id", TEXT, "document id (stable hash of the canonical URL)"),
+    Column("id", TEXT, f"document id (hash of the canonical URL; {KEYED_IDS})"),
     Column("version", INTEGER, "version number of the document"),
     Column("site", TEXT, "site the document was collected from"),
     Column("source_kind", TEXT, "job_board, classifieds, social or news"),
     Column("source_country", TEXT, "ISO country of the source"),
     Column("url", TEXT, f"URL of the ad ({PSEUDONYMISED})"),
     Column("author", TEXT, f"author or poster ({PSEUDONYMISED})"),
-    Column("fetched_at", TIME, "when it was fetched"),
-    Column("published_at", TIME, "when it was published"),
-    Column("first_seen", TIME, "first crawl that saw it"),
-    Column("last_seen", TIME, "last crawl that saw it"),
+    Column("fetched_at", TIME, f"when it was fetched ({DAY_ONLY})"),
+    Column("published_at", TIME, f"when it was published ({DAY_ONLY})"),
+    Column("first_seen", TIME, f"first crawl that saw it ({DAY_ONLY})"),
+    Column("last_seen", TIME, f"last crawl that saw it ({DAY_ONLY})"),
     Column("status", TEXT, "active or taken_down"),
-    Column("taken_down_at", TIME, "when it was seen gone"),
+    Column("taken_down_at", TIME, f"when it was seen gone ({DAY_ONLY})"),
     Column("language", TEXT, "detected language"),
-    Column("title", TEXT, "title (contacts and names redacted when pseudonymised)"),
-    Column("text", TEXT, "text (contacts and names redacted when pseudonymised)"),
+    Column("title", TEXT, f"title ({FREE_TEXT})"),
+    Column("text", TEXT, f"text ({FREE_TEXT})"),
     Column("risk_score", NUMBER, "combined risk score 0..1"),
     Column("risk_label", TEXT, "none, low, medium or high"),
     Column("topic", TEXT, "trafficking (the text is about trafficking or exploitation) or other"),
@@ -83,8 +93,8 @@ DOCUMENT_COLUMNS = (
     Column("indicator_categories", LIST, "their taxonomy categories"),
     Column("recruitment_fraud", NUMBER, "classifier probability"),
     Column("trafficking_risk", NUMBER, "classifier probability"),
-    Column("cluster_ids", LIST, "near-duplicate clusters"),
-    Column("network_ids", LIST, "shared-contact networks"),
+    Column("cluster_ids", LIST, f"near-duplicate clusters ({KEYED_IDS})"),
+    Column("network_ids", LIST, f"shared-contact networks ({KEYED_IDS})"),
     Column("flags", LIST, "analysts' flag categories"),
     Column("phones", LIST, f"phone numbers, E.164 ({PSEUDONYMISED})"),
     Column("emails", LIST, f"e-mail addresses ({PSEUDONYMISED})"),
@@ -93,14 +103,14 @@ DOCUMENT_COLUMNS = (
     Column("capture_sha256", TEXT, "SHA-256 of the captured response (raw exports only)"),
 )
 MODUS_OPERANDI_COLUMNS = (
-    Column("id", TEXT, "document id"),
+    Column("id", TEXT, f"document id ({KEYED_IDS})"),
     Column("site", TEXT, "site"),
     Column("recruitment_channel", TEXT, "source kind: job_board, classifieds, social or news"),
     Column("source_country", TEXT, "ISO country of the source"),
     Column("language", TEXT, "detected language"),
-    Column("published_at", TIME, "publication time"),
-    Column("first_seen", TIME, "first crawl that saw it"),
-    Column("last_seen", TIME, "last crawl that saw it"),
+    Column("published_at", TIME, f"publication time ({DAY_ONLY})"),
+    Column("first_seen", TIME, f"first crawl that saw it ({DAY_ONLY})"),
+    Column("last_seen", TIME, f"last crawl that saw it ({DAY_ONLY})"),
     Column("week", TEXT, "ISO date of the Monday of the publication (or first-seen) week"),
     Column("status", TEXT, "active or taken_down"),
     Column("risk_score", NUMBER, "combined risk score 0..1"),
@@ -112,8 +122,8 @@ MODUS_OPERANDI_COLUMNS = (
     Column("sectors", LIST, "sectors named by sector_* indicators"),
     Column("contact_methods", LIST, "phone, email, whatsapp, telegram, instagram ..."),
     Column("destination_countries", LIST, "ISO countries of places outside the source country"),
-    Column("cluster_ids", LIST, "near-duplicate clusters (one campaign's copies)"),
-    Column("network_ids", LIST, "shared-contact networks"),
+    Column("cluster_ids", LIST, f"near-duplicate clusters, one campaign's copies ({KEYED_IDS})"),
+    Column("network_ids", LIST, f"shared-contact networks ({KEYED_IDS})"),
     Column("flags", LIST, "analysts' flag categories"),
 )
 COLUMNS = {
@@ -133,10 +143,9 @@ def _probability(document: Document, label: str) -> float | None:
     return document.classifier.probabilities.get(label) if document.classifier else None
 
 
-def _common(document: Document) -> Row:
-    """Columns both tables share, none of them personal."""
+def _common(document: Document, pseudonymiser: Pseudonymiser | None) -> Row:
+    """Columns both tables share, none of them personal; ids keyed when pseudonymised."""
     return {
-        "id": document.id,
         "site": document.source.site,
         "source_country": document.source.country,
         "language": document.language,
@@ -150,16 +159,30 @@ def _common(document: Document) -> Row:
         "topic_score": document.topic.score if document.topic else None,
         "indicators": document.indicator_ids,
         "indicator_categories": sorted({hit.category for hit in document.indicators}),
-        "cluster_ids": list(document.cluster_ids),
-        "network_ids": list(document.network_ids),
         "flags": list(document.flags),
+    } | _ids(document, pseudonymiser)
+
+
+def _ids(document: Document, pseudonymiser: Pseudonymiser | None) -> Row:
+    if pseudonymiser is None:
+        return {
+            "id": document.id,
+            "cluster_ids": list(document.cluster_ids),
+            "network_ids": list(document.network_ids),
+        }
+    return {
+        "id": pseudonymiser.pseudonym_id(IdKind.DOCUMENT, document.id),
+        "cluster_ids": pseudonymiser.pseudonym_ids(IdKind.CLUSTER, document.cluster_ids),
+        "network_ids": pseudonymiser.pseudonym_ids(IdKind.NETWORK, document.network_ids),
     }
 
 
-def document_row(document: Document, pseudonymiser: Pseudonymiser | None) -> Row:
-    """One row of the documents table; personal data hashed or redacted unless no
-    pseudonymiser is given (raw export)."""
-    row = _common(document)
+def document_row(
+    document: Document, pseudonymiser: Pseudonymiser | None, free_text: bool = False
+) -> Row:
+    """One row of the documents table; personal data hashed or left out unless no
+    pseudonymiser is given (raw export). `free_text` keeps the title and text, redacted."""
+    row = _common(document, pseudonymiser)
     row |= {
         "version": document.version,
         "source_kind": document.source.kind.value,
@@ -171,7 +194,17 @@ def document_row(document: Document, pseudonymiser: Pseudonymiser | None) -> Row
     }
     if pseudonymiser is None:
         return row | _raw_personal(document)
-    return row | _pseudonymised_personal(document, pseudonymiser)
+    return _days(row | _pseudonymised_personal(document, pseudonymiser, free_text))
+
+
+def _days(row: Row) -> Row:
+    """The row with each time cut to midnight UTC of its day."""
+    return {
+        name: datetime.combine(value.astimezone(UTC).date(), time(), UTC)
+        if isinstance(value, datetime)
+        else value
+        for name, value in row.items()
+    }
 
 
 def _raw_personal(document: Document) -> Row:
@@ -187,15 +220,14 @@ def _raw_personal(document: Document) -> Row:
     }
 
 
-def _pseudonymised_personal(document: Document, pseudonymiser: Pseudonymiser) -> Row:
-    def in_field(name: str) -> list[Entity]:
-        return [entity for entity in document.entities if entity.field == name]
-
+def _pseudonymised_personal(
+    document: Document, pseudonymiser: Pseudonymiser, free_text: bool
+) -> Row:
     return {
         "url": pseudonymiser.token("url", document.url),
         "author": pseudonymiser.token("author", document.author) if document.author else None,
-        "title": pseudonymiser.redact(document.title, in_field("title")),
-        "text": pseudonymiser.redact(document.text, in_field("text")),
+        "title": _redacted(document, "title", pseudonymiser) if free_text else None,
+        "text": _redacted(document, "text", pseudonymiser) if free_text else None,
         "phones": pseudonymiser.tokens(document.entities, EntityKind.PHONE),
         "emails": pseudonymiser.tokens(document.entities, EntityKind.EMAIL),
         "handles": pseudonymiser.tokens(document.entities, EntityKind.HANDLE),
@@ -203,6 +235,11 @@ def _pseudonymised_personal(document: Document, pseudonymiser: Pseudonymiser) ->
         # WARC): hashing candidate pages would lead a researcher back to the ad.
         "capture_sha256": None,
     }
+
+
+def _redacted(document: Document, name: str, pseudonymiser: Pseudonymiser) -> str:
+    in_field = [entity for entity in document.entities if entity.field == name]
+    return pseudonymiser.redact(getattr(document, name), in_field)
 
 
 def sectors(document: Document) -> list[str]:
@@ -247,27 +284,31 @@ def _week(moment: datetime) -> str:
     return (moment - timedelta(days=moment.weekday())).date().isoformat()
 
 
-def modus_operandi_row(document: Document) -> Row:
-    return _common(document) | {
+def modus_operandi_row(document: Document, pseudonymiser: Pseudonymiser | None) -> Row:
+    row = _common(document, pseudonymiser) | {
         "recruitment_channel": document.source.kind.value,
         "week": _week(document.published_at or document.first_seen),
         "sectors": sectors(document),
         "contact_methods": contact_methods(document),
         "destination_countries": destination_countries(document),
     }
+    return row if pseudonymiser is None else _days(row)
 
 
 # --- the export -----------------------------------------------------------------------------
 
 
 def export_rows(
-    documents: Iterable[Document], table: ExportTable, pseudonymiser: Pseudonymiser | None
+    documents: Iterable[Document],
+    table: ExportTable,
+    pseudonymiser: Pseudonymiser | None,
+    free_text: bool = False,
 ) -> Iterator[Row]:
     for document in documents:
         if table is ExportTable.DOCUMENTS:
-            yield document_row(document, pseudonymiser)
+            yield document_row(document, pseudonymiser, free_text)
         else:
-            yield modus_operandi_row(document)
+            yield modus_operandi_row(document, pseudonymiser)
 
 
 def matching_count(index: IndexBackend, query: SearchQuery) -> int:
@@ -282,10 +323,12 @@ def export_stream(
     table: ExportTable,
     fmt: ExportFormat,
     pseudonymiser: Pseudonymiser | None,
+    free_text: bool = False,
 ) -> Iterator[bytes]:
     """The export as byte chunks: documents paged from the index, rows written as they come."""
     documents = index.export(query, page_size=EXPORT_PAGE_SIZE)
-    return write_chunks(export_rows(documents, table, pseudonymiser), COLUMNS[table], fmt)
+    rows = export_rows(documents, table, pseudonymiser, free_text)
+    return write_chunks(rows, COLUMNS[table], fmt)
 
 
 def file_name(table: ExportTable, fmt: ExportFormat, pseudonymised: bool, at: datetime) -> str:

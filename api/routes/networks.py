@@ -7,7 +7,9 @@
 
 Every role may look (they are aggregates); contacts are raw for those who may read documents
 and keyed hashes for researchers, who also need TRACK4TIP_API_PSEUDONYMISATION_KEY (503
-otherwise, as for exports). Views and graph downloads are audited.
+otherwise, as for exports). Researchers get keyed ids of networks, clusters, documents and
+graph nodes, and name groups by those ids only (api/research_access.py). Views and graph
+downloads are audited.
 """
 
 from __future__ import annotations
@@ -21,17 +23,14 @@ from typing import Annotated, TextIO
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.accounts.pseudonymise import Pseudonymiser
+from api.accounts.pseudonymise import IdKind, Pseudonymiser
 from api.deps import (
     AuditDep,
-    ClusterViewDep,
     IndexDep,
     LinkerDep,
     NetworkId,
     NetworksUserDep,
-    NetworkViewDep,
     ViewerPseudonymiserDep,
-    requested_network,
 )
 from api.group_views import (
     DEFAULT_LIMIT,
@@ -42,7 +41,9 @@ from api.group_views import (
     cluster_out,
     largest_groups,
     network_out,
+    researcher_day,
 )
+from api.research_access import CallerClusterDep, CallerNetworkDep, caller_network
 from linking.graph_export import GraphEdge, GraphNode, write_gexf, write_graphml
 from linking.linker import Linker
 
@@ -64,14 +65,15 @@ def list_networks(
     user: NetworksUserDep,
     index: IndexDep,
     linker: LinkerDep,
+    pseudonymiser: ViewerPseudonymiserDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Groups of each kind.")] = (
         DEFAULT_LIMIT
     ),
 ) -> NetworksOut:
     """Networks (documents sharing phones, e-mails, handles or URLs) and clusters (copies of
     one ad text), largest first, with their countries, sites and date span. Empty lists
-    when nothing has been linked yet."""
-    return largest_groups(index, linker, limit)
+    when nothing has been linked yet. Researchers get keyed ids."""
+    return largest_groups(index, linker, limit, pseudonymiser)
 
 
 class GraphFormat(StrEnum):
@@ -108,7 +110,8 @@ def _graph_download(
         with spool:
             yield from iter(lambda: spool.read(CHUNK_CHARS), "")
 
-    name = f"{network_id}.{graph_format.value}"
+    shown_id = pseudonymiser.group_id(network_id) if pseudonymiser else network_id
+    name = f"{shown_id}.{graph_format.value}"
     return StreamingResponse(
         chunks(),
         media_type=writer.media_type,
@@ -119,19 +122,28 @@ def _graph_download(
 def _pseudonymous_graph(
     nodes: list[GraphNode], edges: Iterator[GraphEdge], pseudonymiser: Pseudonymiser
 ) -> tuple[list[GraphNode], Iterator[GraphEdge]]:
-    """Identifier nodes (`<kind>:<value>`) renamed to `<kind>:<keyed hash>`."""
+    """Identifier nodes (`<kind>:<value>`) renamed to `<kind>:<keyed hash>`, document nodes
+    (`doc:<id>`) to `doc:<keyed id>`: a document id is a plain hash of its URL."""
 
     def renamed(node_id: str) -> str:
         kind, _, value = node_id.partition(":")
-        return node_id if kind == "doc" else f"{kind}:{pseudonymiser.token(kind, value)}"
+        if kind == "doc":
+            return f"doc:{pseudonymiser.pseudonym_id(IdKind.DOCUMENT, value)}"
+        return f"{kind}:{pseudonymiser.token(kind, value)}"
 
-    hashed = [
-        node
-        if node.type == "document"
-        else GraphNode(renamed(node.id), node.type, renamed(node.id), node.attributes)
-        for node in nodes
-    ]
-    return hashed, (GraphEdge(edge.source, renamed(edge.target), edge.label) for edge in edges)
+    def hashed_node(node: GraphNode) -> GraphNode:
+        new_id = renamed(node.id)
+        if node.type != "document":
+            return GraphNode(new_id, node.type, new_id, node.attributes)
+        # A site and a minute would point at the ad: documents keep only their day.
+        attributes = {**node.attributes, "date": researcher_day(node.attributes.get("date")) or ""}
+        return GraphNode(new_id, node.type, new_id.partition(":")[2], attributes)
+
+    hashed = [hashed_node(node) for node in nodes]
+    renamed_edges = (
+        GraphEdge(renamed(edge.source), renamed(edge.target), edge.label) for edge in edges
+    )
+    return hashed, renamed_edges
 
 
 _GRAPH_RESPONSES = {**_NOT_FOUND, **_NO_KEY}
@@ -156,7 +168,7 @@ def network_graph(
 ) -> StreamingResponse:
     """Documents and identifiers as nodes, "carries" edges between them."""
     # Looked up here, not as a dependency, so that an unknown format is a 422 before a 404.
-    view = requested_network(network_id, linker)
+    view = caller_network(network_id, linker, pseudonymiser)
     assert linker is not None  # requested_network answered 404 otherwise
     audit.record(user, "export_graph", view.network_id, {"format": graph_format.value})
     return _graph_download(view.network_id, linker, pseudonymiser, graph_format)
@@ -170,7 +182,7 @@ def network_graph(
 )
 def read_network(
     user: NetworksUserDep,
-    view: NetworkViewDep,
+    view: CallerNetworkDep,
     index: IndexDep,
     pseudonymiser: ViewerPseudonymiserDep,
     audit: AuditDep,
@@ -189,7 +201,7 @@ def read_network(
 )
 def read_cluster(
     user: NetworksUserDep,
-    view: ClusterViewDep,
+    view: CallerClusterDep,
     index: IndexDep,
     pseudonymiser: ViewerPseudonymiserDep,
     audit: AuditDep,

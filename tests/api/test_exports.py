@@ -1,6 +1,8 @@
 """Research exports through the API over a real embedded index: CSV, JSONL and Parquet parsed
-back, personal data replaced by keyed hashes (and absent from every byte), raw data for admins
-only, streaming past the index's page size, and clear refusals."""
+back, personal data replaced by keyed hashes (and absent from every byte), keyed ids, free text
+left out (redacted only in an admin's opt-in), raw data for admins only, streaming past the
+index's page size, and clear refusals. The researcher's minimum group size is 2 here: the
+corpus holds two ads (tests/api/test_research_privacy.py tests the default)."""
 
 from __future__ import annotations
 
@@ -82,6 +84,10 @@ def _token(kind: str, value: str) -> str:
     return hmac.new(KEY.encode(), f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def _keyed_id(prefix: str, kind: str, real_id: str) -> str:
+    return prefix + _token(f"id:{kind}", real_id)[:32]
+
+
 # The captured page's digest: anyone holding the page can hash it, so researchers never get it.
 CAPTURE_DIGEST = "ab" * 32
 
@@ -119,7 +125,13 @@ def _client(index: EmbeddedIndex, accounts: Accounts, role: Role, **settings) ->
 
 @pytest.fixture(scope="module")
 def researcher(export_index: EmbeddedIndex, accounts: Accounts) -> Iterator[TestClient]:
-    with _client(export_index, accounts, Role.RESEARCHER, pseudonymisation_key=KEY) as client:
+    with _client(
+        export_index,
+        accounts,
+        Role.RESEARCHER,
+        pseudonymisation_key=KEY,
+        research_min_group_size=2,
+    ) as client:
         yield client
 
 
@@ -148,12 +160,24 @@ def test_jsonl_export_is_pseudonymised_with_keyed_hashes(researcher: TestClient)
     assert row["author"] == _token("author", "reclutador_mx")
     # The same phone gives the same token in every document: ads stay linkable.
     assert rows[1]["phones"] == row["phones"]
+    # Free text cannot be made safe (a name the extractor missed): it is left out.
+    assert row["text"] is None and row["title"] is None
+    real_ids = {_ad(1).id, _ad(2).id}
+    assert {r["id"] for r in rows} == {_keyed_id("doc-k", "document", i) for i in real_ids}
+    assert row["cluster_ids"] == [_keyed_id("dup-k", "cluster", "c-001")]
+    assert row["locations"] == ["Madrid"]
+    assert row["capture_sha256"] is None and CAPTURE_DIGEST not in content.decode()
+
+
+def test_an_admin_may_approve_redacted_free_text(export_index: EmbeddedIndex, accounts: Accounts):
+    with _client(export_index, accounts, Role.ADMIN, pseudonymisation_key=KEY) as admin:
+        content = _export(admin, "documents", "jsonl", site="clasificados.example", free_text="1")
+    _assert_nothing_personal(content)
+    row = json.loads(content.decode().splitlines()[0])
     short = _token("phone", "+584125550101")[:8]
     assert f"[PHONE:{short}]" in row["text"]
     assert "[PERSON]" in row["text"] and "[PHONE]" in row["text"] and "[EMAIL]" in row["text"]
     assert "1.500.000 COP" in row["text"]  # money is kept as written
-    assert row["locations"] == ["Madrid"] and row["cluster_ids"] == ["c-001"]
-    assert row["capture_sha256"] is None and CAPTURE_DIGEST not in content.decode()
 
 
 def test_csv_export_parses_back_without_personal_data(researcher: TestClient):
@@ -186,7 +210,7 @@ def test_modus_operandi_table(researcher: TestClient):
     assert row["contact_methods"] == ["email", "phone", "telegram", "whatsapp"]
     assert row["destination_countries"] == ["ES"]
     assert row["recruitment_channel"] == "job_board"
-    assert row["cluster_ids"] == ["c-001"]
+    assert row["cluster_ids"] == [_keyed_id("dup-k", "cluster", "c-001")]
     assert row["week"] <= row["published_at"][:10]
 
 
@@ -213,8 +237,10 @@ def test_exports_are_audited(researcher: TestClient, accounts: Accounts):
     [
         ({"format": "xml"}, 422, "format"),
         ({}, 422, "format"),
-        ({"format": "csv", "q": "inexistentewordzz"}, 404, "nothing to export"),
+        ({"format": "csv", "q": "inexistentewordzz"}, 403, "may not filter by q"),
+        ({"format": "csv", "country": "PE"}, 403, "fewer than 2 documents"),
         ({"format": "csv", "raw": "true"}, 403, "raw personal data"),
+        ({"format": "csv", "free_text": "true"}, 403, "free text"),
         ({"format": "csv", "q": '"unbalanced'}, 422, "quote"),
     ],
 )

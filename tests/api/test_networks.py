@@ -23,6 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from api.accounts.pseudonymise import Pseudonymiser
 from api.accounts.users import Role
 from api.config import ApiSettings
 from api.main import create_app
@@ -144,9 +145,15 @@ def test_the_corpus_links_as_designed(linked) -> None:
     }
 
 
+def _keyed(group_id: str) -> str:
+    return Pseudonymiser(KEY.get_secret_value().encode()).group_id(group_id)
+
+
 def test_the_largest_groups(app_client: TestClient, accounts: Accounts, linked) -> None:
-    network, cluster = _network_and_cluster(linked)
     for role in Role:
+        network, cluster = _network_and_cluster(linked)
+        if role is Role.RESEARCHER:  # researchers get keyed ids (test_research_privacy.py)
+            network, cluster = _keyed(network), _keyed(cluster)
         response = app_client.get("/api/networks", headers=accounts.headers(role))
         assert response.status_code == 200, (role, response.text)
         body = response.json()
@@ -189,10 +196,10 @@ def test_a_network_for_an_analyst(app_client: TestClient, accounts: Accounts, li
 def test_researchers_get_hashed_contacts_and_no_titles(
     app_client: TestClient, accounts: Accounts, linked
 ) -> None:
-    network, cluster = _network_and_cluster(linked)
+    network, cluster = (_keyed(group) for group in _network_and_cluster(linked))
     researcher = accounts.headers(Role.RESEARCHER)
     view = app_client.get(f"/api/networks/{network}", headers=researcher).json()
-    assert view["pseudonymised"] is True
+    assert view["pseudonymised"] is True and view["id"] == network
     (identifier,) = view["identifiers"]
     assert len(identifier["value"]) == 64 and "4121111111" not in identifier["value"]
     assert all(doc["title"] is None and doc["url"] is None for doc in view["documents"])
@@ -352,12 +359,17 @@ def test_document_page_and_facets_link_to_groups(app_client: TestClient, linked)
 def test_researcher_console_page_hides_contacts(
     app_client: TestClient, accounts: Accounts, linked
 ) -> None:
-    network, _ = _network_and_cluster(linked)
-    page = app_client.get(
-        f"/networks/{network}", headers={**HTML, **accounts.headers(Role.RESEARCHER)}
-    )
+    network, cluster = _network_and_cluster(linked)
+    researcher = {**HTML, **accounts.headers(Role.RESEARCHER)}
+    page = app_client.get(f"/networks/{_keyed(network)}", headers=researcher)
     assert page.status_code == 200
     assert "4121111111" not in page.text and "Anuncio other" not in page.text
+    # The list shows keyed ids only, and a real id (an unkeyed URL hash) finds nothing.
+    listing = app_client.get("/networks", headers=researcher).text
+    assert _keyed(network) in listing and network not in listing and cluster not in listing
+    assert app_client.get(f"/networks/{network}", headers=researcher).status_code == 404
+    assert app_client.get(f"/clusters/{cluster}", headers=researcher).status_code == 404
+    assert app_client.get(f"/clusters/{_keyed(cluster)}", headers=researcher).status_code == 200
 
 
 def test_the_role_walk_covers_the_network_routes() -> None:
