@@ -8,6 +8,7 @@ here reads the environment at import time. A `.env` file is read only when the c
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Annotated
@@ -82,6 +83,14 @@ class ApiSettings(BaseSettings):
         "in research exports (16+ characters; keep it: the same key gives the same hashes). "
         "Required for exports; `track4tip demo` sets one.",
     )
+    # Researchers see counts, never single ads (api/research_access.py): a count this small
+    # could single out one ad, so below it trends show "suppressed" and exports are refused.
+    research_min_group_size: int = Field(
+        default=10,
+        ge=1,
+        description="Smallest count researchers are shown (trend buckets, totals) and "
+        "smallest export they may take; below it counts are suppressed, exports refused.",
+    )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for alert e-mails; unset: e-mails wait, failed."
     )
@@ -92,10 +101,30 @@ class ApiSettings(BaseSettings):
     smtp_from: str = Field(
         default="track4tip@localhost", description="Sender address of alert e-mails."
     )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) that STARTTLS trusts besides the system's, for an "
+        "SMTP server with a private CA; the certificate and host name are always checked.",
+    )
     webhook_secret: SecretStr | None = Field(
         default=None,
         description="Default key of the X-Track4tip-Signature HMAC-SHA256 of webhook "
         "bodies (a rule may set its own); unset: webhooks without a secret fail.",
+    )
+    # Webhook URLs are checked when a rule is saved and again at each send (the host resolved,
+    # the request sent to the checked address): api/alerting/webhook_policy.py.
+    webhook_allow_http: bool = Field(
+        default=False, description="Allow plain http:// webhooks (local tests, the demo)."
+    )
+    # NoDecode: a JSON list or a plain "127.0.0.0/8,10.1.2.0/24".
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (CIDR) webhooks may reach although they are not public: "
+        "loopback for tests and the demo, a partner's VPN; unset: public addresses only.",
+    )
+    webhook_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) trusted for https:// webhooks besides the system's.",
     )
     delivery_timeout: float = Field(
         default=10.0, gt=0, le=300, description="Seconds an SMTP or webhook delivery may take."
@@ -112,7 +141,23 @@ class ApiSettings(BaseSettings):
         default=3600.0, ge=0, description="Longest wait between two delivery attempts."
     )
 
-    @field_validator("cors_origins", mode="before")
+    api_key_lifetime_days: int = Field(
+        default=90, ge=1, le=3650, description="Days a new API key works before it expires."
+    )
+    # --- reports (api/reporting/view.py, rendering.py)
+    report_max_screenshots: int = Field(
+        default=20,
+        ge=0,
+        le=200,
+        description="Screenshots embedded in one report; the others are listed, not embedded.",
+    )
+    report_max_screenshot_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Bytes of screenshots embedded in one report, all together.",
+    )
+
+    @field_validator("cors_origins", "webhook_allowed_networks", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().startswith("["):
@@ -120,3 +165,13 @@ class ApiSettings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"not a network (CIDR, e.g. 127.0.0.0/8): {network!r}") from None
+        return networks

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,8 +28,11 @@ BUSY_TIMEOUT_SECONDS = 10.0
 class ConsoleDatabase:
     """Opens short-lived connections to one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, trace: Callable[[str], object] | None = None) -> None:
         self.path = Path(path)
+        # Sees every statement run, with its values (sqlite3's trace callback): for debugging,
+        # and for tests that check what a request reads.
+        self.trace = trace
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._schemas: set[str] = set()
         self._lock = threading.Lock()
@@ -57,6 +60,8 @@ class ConsoleDatabase:
             self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level="DEFERRED"
         )
         connection.row_factory = sqlite3.Row
+        if self.trace is not None:
+            connection.set_trace_callback(self.trace)
         connection.execute("PRAGMA foreign_keys=ON")
         # NORMAL is durable across process crashes in WAL mode; only power loss may drop
         # the last commits, and every audit write would otherwise cost an fsync.
@@ -69,6 +74,22 @@ class ConsoleDatabase:
             raise
         finally:
             connection.close()
+
+    def add_column(self, table: str, column: str, definition: str) -> bool:
+        """Give a table made by an older version a column its DDL now has (SQLite's
+        `CREATE TABLE IF NOT EXISTS` leaves an existing table as it is); True when added."""
+        with self.connect() as connection:
+            columns = connection.execute(f"PRAGMA table_info({table})").fetchall()
+            if any(row["name"] == column for row in columns):
+                return False
+            try:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            except sqlite3.OperationalError as error:
+                # Another process added it between the look and the change.
+                if "duplicate column" not in str(error):
+                    raise
+                return False
+        return True
 
     def ensure_schema(self, name: str, ddl: str) -> None:
         """Create the tables of module `name` once per process (the DDL must be idempotent)."""

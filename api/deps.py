@@ -159,7 +159,7 @@ def resolve_caller(request: Request, users: UsersDep, settings: SettingsDep) -> 
         caller = auth.Caller(user, auth.Via.API_KEY)
     else:
         lifetime = settings.session_lifetime
-        user_id = auth.session_user_id(request, lifetime)
+        user_id = auth.session_user_id(request, lifetime, users.sessions)
         found = users.find(user_id) if user_id is not None else None
         if found is None or found.disabled:
             raise _unauthorised("log in, or send an API key (Authorization: Bearer <key>)")

@@ -38,6 +38,7 @@ from api.console import (
     network_pages,
     report_pages,
     search_pages,
+    status_pages,
 )
 from api.database import DEFAULT_FILE_NAME, ConsoleDatabase
 from api.error_handlers import install_error_handlers
@@ -119,6 +120,7 @@ ROUTER_MODULES = (
     export_pages,
     networks,
     network_pages,
+    status_pages,
 )
 
 
@@ -208,7 +210,7 @@ def create_app(
     )
     app.state.saved_searches = SavedSearchStore(database)
     app.state.reports = ReportStore(database)
-    app.state.report_renderer = ReportRenderer()
+    app.state.report_renderer = ReportRenderer.from_settings(settings)
     app.state.alerts = build_alert_engine(settings, index, database)
     # The indexer writes the linking store beside the console's database; the app only reads it.
     app.state.linking = LinkingStore(

@@ -8,6 +8,7 @@ Passwords are asked for (hidden) unless given; a key's token is printed once and
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -120,11 +121,13 @@ def make_key(
     Example: track4tip users key ana.perez --name "nightly export"
     """
     store = _store()
+    lifetime = timedelta(days=ApiSettings().api_key_lifetime_days)
     try:
-        key, token = store.create_key(store.by_username(username).id, name)
+        key, token = store.create_key(store.by_username(username).id, name, lifetime=lifetime)
     except ConsoleError as error:
         raise _fail(error) from error
-    console.print(f"API key {key.id} for {username} (shown once, keep it safe):")
+    expires = key.expires_at.date().isoformat() if key.expires_at else "never"
+    console.print(f"API key {key.id} for {username}, expires {expires} (shown once, keep it safe):")
     console.print(token, markup=False, highlight=False)
 
 

@@ -5,10 +5,12 @@
 
 A request carrying a key is judged by the key alone: a wrong or revoked key is refused even if
 a session cookie came along. Sessions are Starlette's signed cookies (itsdangerous); they hold
-the user id, the login time (a login lasts `session_lifetime` seconds however busy it is) and
-a per-session CSRF token. Every unsafe request (POST, PUT, PATCH, DELETE) made with the session
-must return that token in the `X-CSRF-Token` header (HTMX and fetch) or a `csrf_token` form
-field; key-authenticated requests are exempt, since no browser sends a key on its own.
+the user id, the login time (a login lasts `session_lifetime` seconds however busy it is), a
+per-session CSRF token and the token of the session's row on the server
+(api/accounts/sessions.py), which a logout or a password change ends. Every unsafe request
+(POST, PUT, PATCH, DELETE) made with the session must return the CSRF token in the
+`X-CSRF-Token` header (HTMX and fetch) or a `csrf_token` form field; key-authenticated
+requests are exempt, since no browser sends a key on its own.
 
 Password guessing is slowed by `LoginThrottle`, which counts failed logins three ways within
 a window: per (address, user name) — a few guesses at one account, then that pair is refused
@@ -34,16 +36,19 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from anyio import CapacityLimiter, to_thread
 from starlette.requests import Request
 
+from api.accounts.sessions import SessionStore
 from api.accounts.users import User, UserStore
 
 SESSION_USER = "user_id"
 SESSION_SINCE = "since"
 SESSION_CSRF = "csrf"
+SESSION_TOKEN = "sid"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -71,27 +76,48 @@ def presented_key(request: Request) -> str | None:
     return key.strip() if key is not None else None
 
 
-def session_user_id(request: Request, lifetime_seconds: int) -> int | None:
-    """The user id of a live session; an expired one is emptied."""
+def session_user_id(request: Request, lifetime_seconds: int, sessions: SessionStore) -> int | None:
+    """The user id of a live session: signed, within its lifetime, and not ended on the
+    server (logout, a password change). An expired or ended one is emptied."""
     session = request.session
     user_id, since = session.get(SESSION_USER), session.get(SESSION_SINCE)
+    token = session.get(SESSION_TOKEN)
     if not isinstance(user_id, int) or not isinstance(since, int | float):
         return None
-    if time.time() - since > lifetime_seconds:
+    if time.time() - since > lifetime_seconds or not isinstance(token, str):
+        session.clear()
+        return None
+    if sessions.user_id(token) != user_id:
         session.clear()
         return None
     return user_id
 
 
-def start_session(request: Request, user: User) -> None:
-    """Log in: a new session (against fixation) with a new CSRF token."""
+def session_token(request: Request) -> str | None:
+    """The server-side token of the request's session, if it has one."""
+    token = request.session.get(SESSION_TOKEN)
+    return token if isinstance(token, str) else None
+
+
+def start_session(request: Request, user: User, sessions: SessionStore, lifetime: int) -> None:
+    """Log in: a new session (against fixation) with a new CSRF token, kept on the server."""
     request.session.clear()
+    token = sessions.start(user.id, timedelta(seconds=lifetime))
     request.session.update(
-        {SESSION_USER: user.id, SESSION_SINCE: time.time(), SESSION_CSRF: _new_token()}
+        {
+            SESSION_USER: user.id,
+            SESSION_SINCE: time.time(),
+            SESSION_CSRF: _new_token(),
+            SESSION_TOKEN: token,
+        }
     )
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request, sessions: SessionStore) -> None:
+    """Log out: the session ends on the server too, so a copy of the cookie is worthless."""
+    token = session_token(request)
+    if token is not None:
+        sessions.end(token)
     request.session.clear()
 
 

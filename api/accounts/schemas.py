@@ -69,6 +69,7 @@ class ApiKeyOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None = Field(description="To the minute.")
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(default=None, description="Refused from then on.")
 
 
 class ApiKeyCreatedOut(ApiKeyOut):

@@ -3,7 +3,9 @@
 Passwords are kept as salted scrypt hashes (`scrypt$n$r$p$salt$hash`, so the cost can be raised
 later without breaking old hashes). An API key is a random 32-byte token shown once, when it
 is made; the database keeps only its SHA-256, a short prefix to tell keys apart, when it was
-last used and whether it was revoked. A disabled user can neither log in nor use a key.
+last used, when it expires and whether it was revoked; an expired key is refused like a
+revoked one. Console sessions are rows too (api/accounts/sessions.py), so that a logout or
+a password change ends them on the server. A disabled user can neither log in nor use a key.
 
 A login attempt computes exactly one scrypt hash whether the user exists or not: a name
 nobody has is checked against a dummy hash made once, at start-up, with the same parameters,
@@ -25,6 +27,7 @@ from functools import cache
 
 from pydantic import BaseModel
 
+from api.accounts.sessions import SessionStore
 from api.database import ConsoleDatabase
 from api.errors import InvalidRecord, RecordConflict, RecordNotFound
 
@@ -34,6 +37,9 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 KEY_PREFIX = "t4t_"
 # A key's last use is written at most this often: every request would otherwise be a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# How long a key works unless its maker says otherwise (TRACK4TIP_API_API_KEY_LIFETIME_DAYS in
+# the API); keys made before keys expired are given this long from the upgrade.
+DEFAULT_KEY_LIFETIME = timedelta(days=90)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 SCHEMA = """
@@ -53,7 +59,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     token_sha256 TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL,
     last_used_at TEXT,
-    revoked_at TEXT
+    revoked_at TEXT,
+    expires_at TEXT
 );
 CREATE INDEX IF NOT EXISTS api_keys_user ON api_keys(user_id);
 """
@@ -82,6 +89,7 @@ class ApiKey(BaseModel, frozen=True):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -167,6 +175,7 @@ def _key(row: sqlite3.Row) -> ApiKey:
         created_at=datetime.fromisoformat(row["created_at"]),
         last_used_at=instant("last_used_at"),
         revoked_at=instant("revoked_at"),
+        expires_at=instant("expires_at"),
     )
 
 
@@ -176,7 +185,19 @@ class UserStore:
     def __init__(self, database: ConsoleDatabase) -> None:
         self.database = database
         database.ensure_schema("users", SCHEMA)
+        self.sessions = SessionStore(database)
+        self._give_old_keys_an_expiry()
         dummy_hash()  # at start-up, so no login attempt pays for two hashes
+
+    def _give_old_keys_an_expiry(self) -> None:
+        """Keys from before keys expired get the default lifetime, counted from now: they
+        stop working in time, without breaking every script on the day of the upgrade."""
+        self.database.add_column("api_keys", "expires_at", "TEXT")
+        with self.database.connect() as connection:
+            connection.execute(
+                "UPDATE api_keys SET expires_at = ? WHERE expires_at IS NULL",
+                ((_now() + DEFAULT_KEY_LIFETIME).isoformat(),),
+            )
 
     # --- users ----------------------------------------------------------------------------
 
@@ -248,9 +269,12 @@ class UserStore:
         self._update(user_id, "role = ?", (Role(role).value,))
         return self.get(user_id)
 
-    def set_password(self, user_id: int, password: str) -> None:
+    def set_password(self, user_id: int, password: str, keep_session: str | None = None) -> None:
+        """A new password, and the user's console sessions ended (but `keep_session`, the
+        session of a user changing their own): whoever knew the old one is logged out."""
         _check_password(password)
         self._update(user_id, "password_hash = ?", (hash_password(password),))
+        self.sessions.end_all(user_id, keep=keep_session)
 
     def _update(self, user_id: int, assignment: str, values: tuple[object, ...]) -> None:
         with self.database.connect() as connection:
@@ -262,18 +286,29 @@ class UserStore:
 
     # --- API keys -------------------------------------------------------------------------
 
-    def create_key(self, user_id: int, name: str) -> tuple[ApiKey, str]:
-        """A new key and its token: the only time the token is seen."""
+    def create_key(
+        self, user_id: int, name: str, lifetime: timedelta = DEFAULT_KEY_LIFETIME
+    ) -> tuple[ApiKey, str]:
+        """A new key and its token: the only time the token is seen. It works for
+        `lifetime`, then is refused like a revoked one."""
         self.get(user_id)
         label = name.strip()
         if not 1 <= len(label) <= 100:
             raise InvalidRecord("a key name needs 1 to 100 characters")
         token = KEY_PREFIX + secrets.token_urlsafe(32)
+        now = _now()
         with self.database.connect() as connection:
             cursor = connection.execute(
-                "INSERT INTO api_keys (user_id, name, prefix, token_sha256, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (user_id, label, token[:10], token_digest(token), _now().isoformat()),
+                "INSERT INTO api_keys (user_id, name, prefix, token_sha256, created_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    user_id,
+                    label,
+                    token[:10],
+                    token_digest(token),
+                    now.isoformat(),
+                    (now + lifetime).isoformat(),
+                ),
             )
             row = connection.execute(
                 "SELECT * FROM api_keys WHERE id = ?", (cursor.lastrowid,)
@@ -306,17 +341,19 @@ class UserStore:
         return _key(row)
 
     def user_for_key(self, token: str) -> User | None:
-        """The active user owning this unrevoked key, or None; notes when it was used."""
+        """The active user owning this unrevoked, unexpired key, or None; notes when it was
+        used."""
+        now = _now()
         with self.database.connect() as connection:
             row = connection.execute(
                 "SELECT k.id AS key_id, k.last_used_at, u.* FROM api_keys k"
                 " JOIN users u ON u.id = k.user_id"
-                " WHERE k.token_sha256 = ? AND k.revoked_at IS NULL",
-                (token_digest(token),),
+                " WHERE k.token_sha256 = ? AND k.revoked_at IS NULL"
+                " AND (k.expires_at IS NULL OR k.expires_at > ?)",
+                (token_digest(token), now.isoformat()),
             ).fetchone()
             if row is None or row["disabled"]:
                 return None
-            now = _now()
             last = row["last_used_at"]
             if last is None or now - datetime.fromisoformat(last) >= LAST_USED_RESOLUTION:
                 connection.execute(

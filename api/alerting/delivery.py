@@ -52,6 +52,12 @@ from api.database import ConsoleDatabase
 from api.errors import RecordNotFound
 
 MAX_ERROR_CHARS = 500
+# Deliveries one retry makes due at most (the API's list of ids is as long): a retry is then
+# one bounded statement however large the outbox has grown.
+RETRY_PAGE = 1000
+# Deliveries a retry request (API or console) sends itself, so that its answer says how they
+# went; the rest of what it made due goes out in the background rather than holding it.
+SEND_IN_REQUEST = 20
 LEASE_EXPIRED = (
     "the sender's lease ran out mid-send: the receiver may or may not have it; "
     "check with the receiver, and retry this delivery by id if it did not arrive"
@@ -86,6 +92,10 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
     # The lease ran out mid-send: a person decides whether to send it again.
     UNKNOWN = "unknown"
+
+
+# What a retry that names deliveries may make due again.
+RETRYABLE_BY_NAME = (DeliveryStatus.FAILED, DeliveryStatus.PENDING, DeliveryStatus.UNKNOWN)
 
 
 class Delivery(BaseModel):
@@ -131,18 +141,12 @@ def _delivery(row: sqlite3.Row) -> Delivery:
     )
 
 
-def _add_claim_column(database: ConsoleDatabase) -> None:
-    """Give an outbox made before claims had tokens its `claim` column."""
-    with database.connect() as connection:
-        columns = connection.execute("PRAGMA table_info(alert_deliveries)").fetchall()
-        if any(column["name"] == "claim" for column in columns):
-            return
-        try:
-            connection.execute("ALTER TABLE alert_deliveries ADD COLUMN claim TEXT")
-        except sqlite3.OperationalError as error:
-            # Another process added it between the look and the change.
-            if "duplicate column" not in str(error):
-                raise
+def _among(column: str, values: Iterable[object] | None) -> tuple[str, list[object]]:
+    """An ` AND column IN (...)` clause and its values; no clause for None."""
+    if values is None:
+        return "", []
+    chosen = list(values)
+    return f" AND {column} IN ({','.join('?' * len(chosen))})", chosen
 
 
 # --- the outbox -----------------------------------------------------------------------------
@@ -155,7 +159,8 @@ class Outbox:
         self.database = database
         database.ensure_schema("alert_rules", RULES_SCHEMA)
         database.ensure_schema("alert_deliveries", SCHEMA)
-        _add_claim_column(database)
+        # An outbox made before claims had tokens gains its `claim` column.
+        database.add_column("alert_deliveries", "claim", "TEXT")
 
     def enqueue(
         self, rule_id: int, doc_id: str, channels: Iterable[Channel], payload: dict[str, Any]
@@ -255,28 +260,37 @@ class Outbox:
             )
             return cursor.rowcount == 1
 
-    def retry(self, delivery_ids: Iterable[int] | None, now: datetime) -> int:
-        """Make deliveries due now: the given failed, waiting or unknown ones, or (None)
-        every failed one. An unknown one is sent again only when a person names it: only
-        they can tell, from the receiver, whether it arrived. The old claim is dropped, so a
-        stalled sender can no longer settle the new attempt."""
+    def retry(
+        self,
+        delivery_ids: Iterable[int] | None,
+        now: datetime,
+        rule_ids: Iterable[int] | None = None,
+        named: Iterable[DeliveryStatus] = RETRYABLE_BY_NAME,
+    ) -> int:
+        """Make deliveries due now: the given ones whose status is in `named`, or (None) the
+        oldest failed ones; only those of `rule_ids` (None: any rule), at most RETRY_PAGE a
+        call. An unknown one is sent again only when a person names it: only they can tell,
+        from the receiver, whether it arrived. The old claim is dropped, so a stalled sender
+        can no longer settle the new attempt. One statement, nothing loaded: an outbox of a
+        million failed rows costs what a page does."""
+        owner, values = _among("rule_id", rule_ids)
+        if delivery_ids is None:
+            chosen = (
+                "SELECT id FROM alert_deliveries WHERE status = 'failed'"
+                f"{owner} ORDER BY id LIMIT {RETRY_PAGE}"
+            )
+        else:
+            ids, id_values = _among("id", list(delivery_ids)[:RETRY_PAGE])
+            statuses, status_values = _among("status", [status.value for status in named])
+            chosen = f"SELECT id FROM alert_deliveries WHERE 1{ids}{statuses}{owner}"
+            values = [*id_values, *status_values, *values]
         with self.database.connect() as connection:
-            if delivery_ids is None:
-                cursor = connection.execute(
-                    "UPDATE alert_deliveries SET status = 'pending', next_attempt_at = ?, "
-                    "claim = NULL WHERE status = 'failed'",
-                    (_iso(now),),
-                )
-                return cursor.rowcount
-            changed = 0
-            for delivery_id in delivery_ids:
-                cursor = connection.execute(
-                    "UPDATE alert_deliveries SET status = 'pending', next_attempt_at = ?, "
-                    "claim = NULL WHERE id = ? AND status IN ('failed', 'pending', 'unknown')",
-                    (_iso(now), delivery_id),
-                )
-                changed += cursor.rowcount
-            return changed
+            cursor = connection.execute(
+                "UPDATE alert_deliveries SET status = 'pending', next_attempt_at = ?, "
+                f"claim = NULL WHERE id IN ({chosen})",
+                [_iso(now), *values],
+            )
+            return cursor.rowcount
 
     def get(self, delivery_id: int) -> Delivery:
         with self.database.connect() as connection:

@@ -38,6 +38,7 @@ from api.accounts.users import Role, User
 from api.alerting.delivery import Claim, Outbox
 from api.alerting.rules import AlertRule, AlertRuleStore, rule_query
 from api.alerting.senders import DeliveryFailed, DeliveryRefused, Senders
+from api.alerting.webhook_policy import WebhookPolicy
 from api.config import ApiSettings
 from api.database import ConsoleDatabase
 from index.base import IndexBackend
@@ -77,17 +78,23 @@ class AlertDispatcher:
         seconds = self.settings.alert_retry_seconds * 2 ** max(attempts - 1, 0)
         return timedelta(seconds=min(seconds, self.settings.alert_retry_max_seconds))
 
-    def deliver_due(self, now: datetime | None = None) -> DeliveryReport:
-        """Send every delivery due at `now` (default: the call's start) once; a failure's
-        retry is due later, so one call never loops on a receiver that keeps failing.
+    def deliver_due(self, now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
+        """Send every delivery due at `now` (default: the call's start) once, or the `limit`
+        oldest of them; a failure's retry is due later, so one call never loops on a receiver
+        that keeps failing.
 
         Rows are claimed one at a time, each with a lease from the real clock: a lease taken
         for a whole batch would run out for the last rows while the first are still sent."""
         report = DeliveryReport()
         due_at = now or datetime.now(UTC)
         report.unknown = self.outbox.expire_leases(due_at)
-        while claim := self.outbox.claim_next(due_at, datetime.now(UTC) + self.lease):
+        sent = 0
+        while limit is None or sent < limit:
+            claim = self.outbox.claim_next(due_at, datetime.now(UTC) + self.lease)
+            if claim is None:
+                break
             self._deliver(claim, report)
+            sent += 1
         return report
 
     def _deliver(self, claim: Claim, report: DeliveryReport) -> None:
@@ -226,6 +233,10 @@ class AlertEngine:
                 queued += 1
         return queued
 
+    def wake_dispatcher(self) -> None:
+        """Have the background dispatcher send what is due (no-op when nothing is)."""
+        self._wake_dispatcher()
+
     def _wake_dispatcher(self) -> None:
         if self.background is not None and self.outbox.has_due(datetime.now(UTC)):
             self.background.wake()
@@ -270,7 +281,11 @@ def build_alert_engine(
     settings: ApiSettings, index: IndexBackend, database: ConsoleDatabase
 ) -> AlertEngine:
     """The engine with its outbox and dispatcher, as the indexing stage and the API use it."""
-    rules = AlertRuleStore(database)
+    policy = WebhookPolicy.from_settings(
+        settings.webhook_allow_http, settings.webhook_allowed_networks
+    )
+    rules = AlertRuleStore(database, webhook_policy=policy)
     outbox = Outbox(database)
-    dispatcher = AlertDispatcher(outbox, rules, Senders(settings, rules), settings)
+    senders = Senders(settings, rules, webhook_policy=policy)
+    dispatcher = AlertDispatcher(outbox, rules, senders, settings)
     return AlertEngine(index, rules, outbox, dispatcher, settings.console_url)

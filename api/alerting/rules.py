@@ -36,8 +36,9 @@ from pydantic import (
 
 from api.accounts.users import Role, User
 from api.alerting.headers import refuse_control_characters
+from api.alerting.webhook_policy import WebhookPolicy, WebhookRefused
 from api.database import ConsoleDatabase
-from api.errors import RecordNotFound
+from api.errors import InvalidRecord, RecordNotFound
 from index.errors import InvalidQuery
 from index.queries import SearchQuery, Sort, parse_query_string
 
@@ -45,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 MAX_FILTER_VALUES = 50
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WEBHOOK_HELP = (
+    "Webhooks go to public https addresses only; an administrator may allow http "
+    "(TRACK4TIP_API_WEBHOOK_ALLOW_HTTP) or other networks (TRACK4TIP_API_WEBHOOK_ALLOWED_NETWORKS)"
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_rules (
@@ -224,11 +229,25 @@ def _columns(rule: AlertRuleIn) -> dict[str, Any]:
 
 
 class AlertRuleStore:
-    def __init__(self, database: ConsoleDatabase) -> None:
+    def __init__(
+        self, database: ConsoleDatabase, webhook_policy: WebhookPolicy | None = None
+    ) -> None:
         self.database = database
+        # None: no check here (a store only read, as the indexing hook's tests build one).
+        self.webhook_policy = webhook_policy
         database.ensure_schema("alert_rules", SCHEMA)
 
+    def _check_webhook(self, rule: AlertRuleIn) -> None:
+        """Refuse a webhook the dispatcher would refuse to send to (the API answers 422)."""
+        if rule.webhook_url is None or self.webhook_policy is None:
+            return
+        try:
+            self.webhook_policy.check(str(rule.webhook_url))
+        except WebhookRefused as refused:
+            raise InvalidRecord(f"webhook_url: {refused}. {WEBHOOK_HELP}") from None
+
     def create(self, rule: AlertRuleIn, owner: User) -> AlertRule:
+        self._check_webhook(rule)
         values = _columns(rule) | {"owner_id": owner.id, "owner": owner.username}
         values |= {"created_at": _now(), "updated_at": _now()}
         names = ", ".join(values)
@@ -241,6 +260,7 @@ class AlertRuleStore:
         return self.get(rule_id)
 
     def update(self, rule_id: int, rule: AlertRuleIn) -> AlertRule:
+        self._check_webhook(rule)
         values = _columns(rule) | {"updated_at": _now(), "id": rule_id}
         if rule.webhook_secret is None:
             del values["webhook_secret"]  # keep the secret the rule has

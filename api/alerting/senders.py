@@ -4,8 +4,9 @@
                           error status, the deadline passed, no SMTP server configured yet):
                           retried later, each wait longer than the last
     └── DeliveryRefused   the alert cannot go out as it is (a header would carry a control
-                          character, no address, URL or secret): a retry would fail the same
-                          way, so it is failed at once, for a human to fix and retry
+                          character, no address, URL or secret; a webhook host that is not
+                          public): a retry would fail the same way, so it is failed at once,
+                          for a human to fix and retry
 
 The deadline (`TRACK4TIP_API_DELIVERY_TIMEOUT`) bounds the whole delivery — connecting, the
 conversation, the answer — and not each read: a client's timeout is per operation, so a
@@ -13,6 +14,12 @@ receiver trickling one byte a second could otherwise hold a sender for as long a
 Webhooks run in an event loop of their own under `asyncio.timeout`, which cancels whatever
 read or write is under way. smtplib has no such hook, so a timer shuts the connection's socket
 down at the deadline, which makes the blocked read or write return at once.
+
+TLS is checked on both channels (certificate and host name, against the usual CAs plus
+`TRACK4TIP_API_SMTP_CA_FILE` / `TRACK4TIP_API_WEBHOOK_CA_FILE`). A webhook goes only where
+`WebhookPolicy` allows (api/alerting/webhook_policy.py), and its `last_error` is a reason class
+("webhook: timeout", "webhook: tls", "webhook: http 500"), never the address or a server's
+words, so that the rule's owner cannot use the outbox to map the network behind the server.
 """
 
 from __future__ import annotations
@@ -24,16 +31,26 @@ import hmac
 import json
 import smtplib
 import socket
+import ssl
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
+import certifi
 import httpx
 
 from api.alerting.delivery import Delivery
 from api.alerting.headers import control_characters, one_line
 from api.alerting.rules import AlertRuleStore, Channel
+from api.alerting.webhook_policy import (
+    REFUSED_URL,
+    UNRESOLVED,
+    WebhookPolicy,
+    WebhookRefused,
+    WebhookTarget,
+)
 from api.config import ApiSettings
 
 SIGNATURE_HEADER = "X-Track4tip-Signature"
@@ -111,13 +128,44 @@ class _SocketCutoff:
         self._timer.cancel()
 
 
-async def _post(url: str, body: bytes, headers: dict[str, str], deadline: float) -> int:
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Certificates and host names checked, against the usual CAs plus `ca_file`'s."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
+async def _post(
+    target: WebhookTarget,
+    body: bytes,
+    headers: dict[str, str],
+    deadline: float,
+    tls: ssl.SSLContext,
+) -> int:
+    # The request goes to the checked address; the name stays in Host, SNI and the certificate
+    # check. No redirects (a 3xx could point anywhere) and no proxy from the environment.
     async with (
         asyncio.timeout(deadline),
-        httpx.AsyncClient(timeout=deadline) as client,
+        httpx.AsyncClient(timeout=deadline, verify=tls, trust_env=False) as client,
     ):
-        response = await client.post(url, content=body, headers=headers)
+        response = await client.post(
+            target.url,
+            content=body,
+            headers={**headers, "Host": target.host_header},
+            extensions={"sni_hostname": target.host},
+        )
         return response.status_code
+
+
+def _http_reason(error: httpx.HTTPError) -> str:
+    """A class of failure that names no address, port or server message."""
+    if isinstance(error, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(error, httpx.ConnectError):
+        tls_failed = isinstance(error.__cause__ or error.__context__, ssl.SSLError)
+        return "tls" if tls_failed or "SSL" in str(error) else "connection failed"
+    return "connection lost" if isinstance(error, httpx.TransportError) else "http error"
 
 
 @dataclass
@@ -126,6 +174,7 @@ class Senders:
 
     settings: ApiSettings
     rules: AlertRuleStore
+    webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
 
     def send(self, delivery: Delivery, recipients: list[str], url: str | None) -> None:
         """Send on the delivery's channel; the console channel is read, never sent.
@@ -166,6 +215,10 @@ class Senders:
         cutoff = _SocketCutoff(smtp, deadline)
         try:
             self._converse(smtp, message)
+        except ssl.SSLError as error:
+            if cutoff.fired:
+                raise DeliveryFailed(f"{where}: cut at the {deadline:g} s deadline") from None
+            raise DeliveryFailed(f"{where}: tls: {error.reason or 'handshake failed'}") from None
         except (OSError, smtplib.SMTPException) as error:
             if cutoff.fired:
                 raise DeliveryFailed(f"{where}: cut at the {deadline:g} s deadline") from None
@@ -176,9 +229,16 @@ class Senders:
 
     def _converse(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
         settings = self.settings
-        smtp.connect(settings.smtp_host or "", settings.smtp_port)
+        host = settings.smtp_host or ""
+        smtp.connect(host, settings.smtp_port)
+        # smtplib names the TLS server after the constructor's host, which is not given (the
+        # connection is made here, under the cutoff): without it the certificate's host name
+        # could not be checked, and a checking context refuses to start TLS at all.
+        smtp._host = host
         if settings.smtp_starttls:
-            smtp.starttls()
+            # Checked like a browser checks: a self-signed or wrongly named certificate is
+            # refused, so no one on the path can read the alert (or the SMTP password).
+            smtp.starttls(context=tls_context(settings.smtp_ca_file))
         if settings.smtp_username and settings.smtp_password:
             smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
         smtp.send_message(message)
@@ -207,14 +267,27 @@ class Senders:
             SIGNATURE_HEADER: signature(secret, body),
             DELIVERY_HEADER: str(delivery.id),
         }
+        target = self._target(url)
         deadline = self.settings.delivery_timeout
+        tls = tls_context(self.settings.webhook_ca_file)
         try:
-            status = asyncio.run(_post(url, body, headers, deadline))
+            status = asyncio.run(_post(target, body, headers, deadline, tls))
         except TimeoutError:
-            raise DeliveryFailed(f"webhook {url}: cut at the {deadline:g} s deadline") from None
-        except httpx.InvalidURL as error:
-            raise DeliveryRefused(f"webhook {url}: {error}") from None
+            raise DeliveryFailed(f"webhook: timeout (the {deadline:g} s deadline)") from None
+        except httpx.InvalidURL:
+            raise DeliveryRefused(f"webhook: {REFUSED_URL}") from None
         except httpx.HTTPError as error:
-            raise DeliveryFailed(f"webhook {url}: {error!r}") from None
+            raise DeliveryFailed(f"webhook: {_http_reason(error)}") from None
         if not 200 <= status < 300:
-            raise DeliveryFailed(f"webhook {url} answered {status}")
+            raise DeliveryFailed(f"webhook: http {status}")
+
+    def _target(self, url: str) -> WebhookTarget:
+        """The checked address, resolved now: the rule's URL was checked when it was saved,
+        but a DNS answer, the settings or a row written past the API may have changed since.
+        A refusal (or a name that does not resolve) is retried: DNS answers change."""
+        try:
+            return self.webhook_policy.check(url)
+        except WebhookRefused as refused:
+            if str(refused) == UNRESOLVED:
+                raise DeliveryFailed(f"webhook: {refused}") from None
+            raise DeliveryRefused(f"webhook: {refused}") from None

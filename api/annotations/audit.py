@@ -129,6 +129,21 @@ class AuditLog:
             ),
         )
 
+    def record_failed_login(self, username: str, address: str) -> None:
+        """A login refused for a wrong name or password: no user is known, so the row keeps
+        the name that was tried (as typed, cut to 64 characters) and where it came from."""
+        with self.database.connect() as connection:
+            connection.execute(
+                "INSERT INTO audit_log (at, user_id, username, role, action, target, details)"
+                " VALUES (?, NULL, ?, '', 'login_failed', ?, ?)",
+                (
+                    datetime.now(UTC).isoformat(),
+                    username[:64],
+                    username[:64],
+                    json.dumps({"address": address}, ensure_ascii=False),
+                ),
+            )
+
     def query(self, where: AuditFilter, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
         """Newest first."""
         clause, values = where.where()

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from api.alerting.delivery import DeliveryStatus
+from api.alerting.delivery import SEND_IN_REQUEST, DeliveryStatus
 from api.alerting.rules import AlertRuleIn
 from api.deps import AlertsDep, AlertsUserDep, TemplatesDep
 from api.errors import InvalidRecord
@@ -103,9 +103,10 @@ def enable_rule_form(
 
 @router.post("/alerts/retry")
 def retry_form(user: AlertsUserDep, alerts: AlertsDep) -> RedirectResponse:
-    visible = alerts.visible_rule_ids(user)
-    failed = alerts.outbox.list(visible, DeliveryStatus.FAILED, limit=100_000)
-    alerts.outbox.retry([delivery.id for delivery in failed], datetime.now(UTC))
+    # The oldest failed deliveries of the caller's rules, one bounded statement (as the API's
+    # retry): the request sends a few itself, the background dispatcher the rest.
+    alerts.outbox.retry(None, datetime.now(UTC), rule_ids=alerts.visible_rule_ids(user))
     if alerts.dispatcher is not None:
-        alerts.dispatcher.deliver_due()
+        alerts.dispatcher.deliver_due(limit=SEND_IN_REQUEST)
+    alerts.wake_dispatcher()
     return _back()

@@ -24,6 +24,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "saved_searches": {"en": "Saved searches", "es": "Búsquedas guardadas"},
     "audit_log": {"en": "Audit log", "es": "Registro de auditoría"},
+    # source status page (api/console/status_pages.py)
+    "source_status": {"en": "Sources", "es": "Fuentes"},
+    "no_watch_runs": {
+        "en": "No runs yet: `track4tip watch` records them here.",
+        "es": "Aún no hay ejecuciones: `track4tip watch` las registra aquí.",
+    },
+    "state": {"en": "State", "es": "Estado"},
+    "last_run": {"en": "Last run (UTC)", "es": "Última ejecución (UTC)"},
+    "next_run": {"en": "Next run (UTC)", "es": "Próxima ejecución (UTC)"},
+    "pages": {"en": "Pages", "es": "Páginas"},
+    "new_changed_taken_down": {
+        "en": "New / changed / taken down",
+        "es": "Nuevos / cambiados / retirados",
+    },
+    "errors": {"en": "Errors", "es": "Errores"},
+    "failures_in_a_row": {"en": "Failures in a row", "es": "Fallos seguidos"},
     "reports": {"en": "Reports", "es": "Informes"},
     "alerts": {"en": "Alerts", "es": "Alertas"},
     "exports": {"en": "Exports", "es": "Exportaciones"},

@@ -1,10 +1,12 @@
 """Everything a report shows, gathered from the index: the `ReportView` templates render.
 
 A report body names documents and the version each had when it was saved; this module loads
-those versions, cuts the evidence of every indicator hit out of its field, embeds screenshots
-as `data:` URIs (so an HTML or PDF report is one self-contained file and the PDF renderer never
-reads a path or a URL), sums up indicators and entities over the selection, draws the trend
-and lists the chain of custody: for every capture its URL, fetch time and SHA-256.
+those versions, cuts the evidence of indicator hits out of its field (EVIDENCE_SHOWN per
+document), sums up indicators and entities over the selection, draws the trend and lists the
+chain of custody: for every capture its URL, fetch time and SHA-256. `embed_screenshots` (run
+by the renderer, within `ScreenshotLimits`) embeds the first screenshots as `data:` URIs, so an
+HTML or PDF report is one self-contained file and the PDF renderer never reads a path or a
+URL; the others are listed by name.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from __future__ import annotations
 import base64
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from markupsafe import Markup
 
 from api.errors import InvalidRecord
-from api.evidence import Evidence, hit_in_context, screenshot_file
+from api.evidence import SCREENSHOT_NAME, Evidence, hit_in_context, screenshot_file
 from api.reporting.store import ReportSection, StoredBody, TrendSpec
 from api.reporting.trend_chart import trend_svg
 from index.base import IndexBackend
@@ -30,6 +32,19 @@ from nlp.types import IndicatorHit
 # A screenshot larger than this is named in the report but not embedded in it.
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 ENTITY_VALUES_SHOWN = 20
+# What one document shows at most: 200 documents with every hit and their whole text would
+# make a report no PDF renderer finishes. The evidence left out is counted, the text cut.
+EVIDENCE_SHOWN = 50
+TEXT_CHARS_SHOWN = 20_000
+
+
+@dataclass(frozen=True)
+class ScreenshotLimits:
+    """How many screenshots one report embeds, and how many bytes of them in all; the
+    others are listed by file name (the chain of custody names every one)."""
+
+    count: int = 20
+    total_bytes: int = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,11 @@ class ReportDocument:
     number: int
     document: Document
     evidence: list[Evidence]
-    screenshot: str | None  # a data: URI
+    screenshot: str | None = None  # a data: URI, once the renderer has embedded it
+    # The screenshot's file name when it is not embedded (over a limit, or missing).
+    screenshot_listed: str | None = None
+    evidence_left_out: int = 0
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,9 @@ class ReportView:
     trend_caption: str
     custody: list[CustodyEntry]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Where the screenshots are, for the renderer; the sandbox hides names starting with _,
+    # so a custom layout cannot print the server's path.
+    _evidence_dir: Path | None = None
 
 
 # --- the selected documents -----------------------------------------------------------------
@@ -108,12 +130,49 @@ def _pinned(index: IndexBackend, doc_id: str, version: int) -> Document | None:
     return index.get(doc_id)
 
 
-def _screenshot(document: Document, evidence_dir: Path | None) -> str | None:
-    """The screenshot as a data: URI, if its file is there and still matches its digest."""
-    path = screenshot_file(evidence_dir, document.capture) if evidence_dir else None
-    if path is None or path.stat().st_size > MAX_SCREENSHOT_BYTES:
+def _embeddable(evidence_dir: Path, name: str | None) -> Path | None:
+    """The file of a screenshot name, if it looks like one and is not too large (checked
+    before it is hashed: a report should not read gigabytes to leave them out)."""
+    if name is None or SCREENSHOT_NAME.match(name) is None:
         return None
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    path = evidence_dir / name
+    if not path.is_file() or path.stat().st_size > MAX_SCREENSHOT_BYTES:
+        return None
+    return path
+
+
+def embed_screenshots(view: ReportView, limits: ScreenshotLimits) -> ReportView:
+    """The view with the first screenshots embedded as data: URIs, within `limits`; each is
+    re-hashed first, and one that fails its digest is listed instead."""
+    folder = view._evidence_dir
+    spent, embedded, documents = 0, 0, []
+    for item in view.documents:
+        capture = item.document.capture
+        name = capture.screenshot if capture else None
+        path = _embeddable(folder, name) if folder else None
+        size = path.stat().st_size if path else 0
+        fits = embedded < limits.count and spent + size <= limits.total_bytes
+        verified = screenshot_file(folder, capture) if folder and path and fits else None
+        if verified is not None:
+            data = base64.b64encode(verified.read_bytes()).decode("ascii")
+            item = replace(item, screenshot="data:image/png;base64," + data)
+            spent, embedded = spent + size, embedded + 1
+        else:
+            item = replace(item, screenshot_listed=name)
+        documents.append(item)
+    return replace(view, documents=documents)
+
+
+def _report_document(number: int, document: Document) -> ReportDocument:
+    hits = document.indicators
+    text = document.text
+    return ReportDocument(
+        number=number,
+        document=document,
+        evidence=[hit_in_context(document, hit) for hit in hits[:EVIDENCE_SHOWN]],
+        evidence_left_out=max(0, len(hits) - EVIDENCE_SHOWN),
+        text=text if len(text) <= TEXT_CHARS_SHOWN else text[:TEXT_CHARS_SHOWN] + " …",
+    )
 
 
 # --- summaries ------------------------------------------------------------------------------
@@ -190,13 +249,7 @@ def build_view(
     ]
     documents = [document for document in loaded if document is not None]
     selected = [
-        ReportDocument(
-            number=number,
-            document=document,
-            evidence=[hit_in_context(document, hit) for hit in document.indicators],
-            screenshot=_screenshot(document, evidence_dir),
-        )
-        for number, document in enumerate(documents, start=1)
+        _report_document(number, document) for number, document in enumerate(documents, start=1)
     ]
     query = _trend_query(body.trend, body.document_ids)
     buckets = index.search(query).histogram
@@ -216,4 +269,5 @@ def build_view(
         trend=trend_svg(buckets, body.title),
         trend_caption=caption,
         custody=[_custody(number, document) for number, document in enumerate(documents, 1)],
+        _evidence_dir=evidence_dir,
     )

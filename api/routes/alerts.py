@@ -29,7 +29,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.accounts.users import User
-from api.alerting.delivery import Delivery, DeliveryStatus
+from api.alerting.delivery import (
+    RETRYABLE_BY_NAME,
+    SEND_IN_REQUEST,
+    Delivery,
+    DeliveryStatus,
+)
 from api.alerting.engine import AlertEngine, DeliveryReport
 from api.alerting.rules import AlertRule, AlertRuleIn, Channel
 from api.deps import AlertsDep, AlertsUserDep
@@ -44,6 +49,7 @@ STREAM_KEEPALIVE_SECONDS = 15.0
 # A stream ends after this long and the EventSource reconnects after its last event id: no
 # alert is lost, and a server shutting down never waits long for an open stream.
 STREAM_LIFETIME_SECONDS = 60.0
+OWN_RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 
 
 class RuleEnabledIn(BaseModel):
@@ -130,27 +136,25 @@ def list_deliveries(
 
 @router.post("/deliveries/retry", response_model=RetryOut, summary="Retry deliveries now")
 def retry_deliveries(user: AlertsUserDep, body: RetryIn, alerts: AlertsDep) -> RetryOut:
-    """Make the given (or every failed) delivery of your rules due now, then send what is
-    due; the answer says how that went. A delivery left `unknown` (its sender's lease ran out
+    """Make the given (or the oldest 1000 failed) deliveries of your rules due now, then
+    send what is due (the first 20 in this request; the answer says how they went, the
+    others go out in the background). A delivery left `unknown` (its sender's lease ran out
     mid-send) is sent again only when named in `ids`: check with the receiver first."""
     visible = alerts.visible_rule_ids(user)
-    ids = body.ids
-    if visible is not None:
-        failed = _own(alerts, visible, DeliveryStatus.FAILED)
-        if ids is None:
-            ids = sorted(failed)
-        else:
-            retryable = failed | _own(alerts, visible, DeliveryStatus.UNKNOWN)
-            ids = [i for i in ids if i in retryable]
-    made_due = alerts.outbox.retry(ids, datetime.now(UTC))
-    sent = alerts.dispatcher.deliver_due() if alerts.dispatcher else DeliveryReport()
+    # Admins may also hurry a pending delivery along; others retry failed or unknown ones.
+    named = RETRYABLE_BY_NAME if visible is None else OWN_RETRYABLE
+    made_due = alerts.outbox.retry(body.ids, datetime.now(UTC), rule_ids=visible, named=named)
+    report = DeliveryReport()
+    if alerts.dispatcher is not None:
+        report = alerts.dispatcher.deliver_due(limit=SEND_IN_REQUEST)
+    # Whatever this request did not send, the background dispatcher does.
+    alerts.wake_dispatcher()
     return RetryOut(
-        made_due=made_due, delivered=sent.delivered, retrying=sent.retrying, failed=sent.failed
+        made_due=made_due,
+        delivered=report.delivered,
+        retrying=report.retrying,
+        failed=report.failed,
     )
-
-
-def _own(alerts: AlertEngine, rule_ids: list[int], wanted: DeliveryStatus) -> set[int]:
-    return {d.id for d in alerts.outbox.list(rule_ids, wanted, limit=100_000)}
 
 
 def _event(delivery: Delivery) -> str:

@@ -1,7 +1,8 @@
 """Admins: `/api/audit` — query the audit log, and export it as CSV or JSON Lines.
 
 Exports stream row by row from SQLite, so a log of millions of rows needs no memory to speak
-of; the export itself is logged first, like every other export.
+of; the export itself is logged first, like every other export. CSV cells that a spreadsheet
+would run as formulas are escaped (`csv_cell`): searches and tried user names are anyone's text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from api.deps import AuditDep, AuditorDep
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 CSV_COLUMNS = ("id", "at", "user_id", "username", "role", "action", "target", "details")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditFormat(StrEnum):
@@ -60,14 +62,22 @@ def query_audit(
     )
 
 
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @, a tab or a CR would be
+    run as a formula (`=HYPERLINK(...)` in a tried user name or a search), so it gets a
+    leading apostrophe, as OWASP's CSV-injection guidance says; every cell is quoted too."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_lines(entries: Iterator[AuditEntry]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         row = entry.model_dump(mode="json")
         row["details"] = json.dumps(row["details"], ensure_ascii=False, sort_keys=True)
-        writer.writerow([row[column] for column in CSV_COLUMNS])
+        writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -7,6 +7,7 @@ nowhere else, ever.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request, status
@@ -16,7 +17,14 @@ from fastapi.templating import Jinja2Templates
 from api.accounts import auth
 from api.accounts.permissions import permissions_of
 from api.accounts.schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, MeOut
-from api.deps import AnyUserDep, AuditDep, LoginThrottleDep, TemplatesDep, UsersDep
+from api.deps import (
+    AnyUserDep,
+    AuditDep,
+    LoginThrottleDep,
+    SettingsDep,
+    TemplatesDep,
+    UsersDep,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -44,6 +52,7 @@ async def login(
     users: UsersDep,
     audit: AuditDep,
     throttle: LoginThrottleDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "/",
@@ -56,11 +65,14 @@ async def login(
     except auth.LoginThrottled as refused:
         return _throttled(request, templates, refused)
     if user is None:
+        # Only attempts that reached the password check: the throttle bounds how many rows a
+        # guesser can write, and a throttled attempt (no check, 429) is not logged.
+        audit.record_failed_login(username, address)
         context = {"next": safe_next(next), "failed": True, "username": username}
         return templates.TemplateResponse(
             request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED
         )
-    auth.start_session(request, user)
+    auth.start_session(request, user, users.sessions, settings.session_lifetime)
     audit.record(user, "login", user.username, {})
     return RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
 
@@ -82,9 +94,11 @@ def _throttled(
 
 
 @router.post("/logout", **_PAGE)
-def logout(request: Request, user: AnyUserDep, audit: AuditDep) -> RedirectResponse:
+def logout(
+    request: Request, user: AnyUserDep, audit: AuditDep, users: UsersDep
+) -> RedirectResponse:
     audit.record(user, "logout", user.username, {})
-    auth.end_session(request)
+    auth.end_session(request, users.sessions)
     return RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -106,11 +120,13 @@ def my_keys(user: AnyUserDep, users: UsersDep) -> list[ApiKeyOut]:
     summary="Make an API key",
 )
 def create_key(
-    user: AnyUserDep, body: ApiKeyIn, users: UsersDep, audit: AuditDep
+    user: AnyUserDep, body: ApiKeyIn, users: UsersDep, audit: AuditDep, settings: SettingsDep
 ) -> ApiKeyCreatedOut:
-    """A new key for the caller. `token` is shown here once; only its hash is kept."""
-    key, token = users.create_key(user.id, body.name)
-    audit.record(user, "create_key", str(key.id), {"name": key.name})
+    """A new key for the caller. `token` is shown here once; only its hash is kept. It
+    expires after `TRACK4TIP_API_API_KEY_LIFETIME_DAYS` (`expires_at`)."""
+    lifetime = timedelta(days=settings.api_key_lifetime_days)
+    key, token = users.create_key(user.id, body.name, lifetime=lifetime)
+    audit.record(user, "create_key", str(key.id), {"name": key.name, "expires_at": key.expires_at})
     return ApiKeyCreatedOut(**key.model_dump(), token=token)
 
 

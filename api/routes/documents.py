@@ -30,8 +30,11 @@ def read_document(
     summary="Every stored version of a document",
     responses=_NOT_FOUND,
 )
-def read_versions(user: ReaderDep, document: DocumentDep, index: IndexDep) -> VersionsOut:
+def read_versions(
+    user: ReaderDep, document: DocumentDep, index: IndexDep, audit: AuditDep
+) -> VersionsOut:
     """What the ad said each time it changed, oldest first."""
+    audit.record(user, "view", document.id, {"via": "api", "part": "versions"})
     versions = [VersionOut.from_document(version) for version in index.versions(document.id)]
     return VersionsOut(id=document.id, total=len(versions), versions=versions)
 
@@ -42,9 +45,13 @@ def read_versions(user: ReaderDep, document: DocumentDep, index: IndexDep) -> Ve
     summary="Documents sharing a phone, an e-mail or a near-duplicate cluster",
     responses=_NOT_FOUND,
 )
-def read_related(user: ReaderDep, document: DocumentDep, index: IndexDep) -> RelatedOut:
+def read_related(
+    user: ReaderDep, document: DocumentDep, index: IndexDep, audit: AuditDep
+) -> RelatedOut:
     """Per shared phone, e-mail and cluster: how many other documents share it, and the
     riskiest ten of them."""
+    # Related documents show the phones and e-mails shared: a view of personal data.
+    audit.record(user, "view", document.id, {"via": "api", "part": "related"})
     return related_documents(index, document)
 
 
@@ -57,9 +64,12 @@ def read_related(user: ReaderDep, document: DocumentDep, index: IndexDep) -> Rel
         404: {"description": "No such document, no screenshot, or it fails its digest."},
     },
 )
-def read_screenshot(user: ReaderDep, document: DocumentDep, folder: EvidenceDirDep) -> FileResponse:
+def read_screenshot(
+    user: ReaderDep, document: DocumentDep, folder: EvidenceDirDep, audit: AuditDep
+) -> FileResponse:
     """The PNG, re-hashed first: one that no longer matches its SHA-256 is not served."""
     path = screenshot_file(folder, document.capture) if folder is not None else None
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no screenshot of document {document.id!r}")
+    audit.record(user, "view", document.id, {"via": "api", "part": "screenshot"})
     return FileResponse(path, media_type="image/png")

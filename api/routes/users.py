@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Request, status
 
+from api.accounts import auth
 from api.accounts.schemas import ApiKeyOut, UserIn, UserOut, UserPatch
 from api.deps import AuditDep, UserAdminDep, UsersDep
 
@@ -40,16 +41,24 @@ def create_user(body: UserIn, admin: UserAdminDep, users: UsersDep, audit: Audit
 
 @router.patch("/{user_id}", response_model=UserOut, summary="Change a user", responses=_NOT_FOUND)
 def change_user(
-    user_id: UserId, body: UserPatch, admin: UserAdminDep, users: UsersDep, audit: AuditDep
+    request: Request,
+    user_id: UserId,
+    body: UserPatch,
+    admin: UserAdminDep,
+    users: UsersDep,
+    audit: AuditDep,
 ) -> UserOut:
-    """Role, disabled, password: each only when given. The password never reaches the log."""
+    """Role, disabled, password: each only when given. The password never reaches the log.
+    A new password ends the user's console sessions (an admin changing their own keeps the
+    one making the change)."""
     user = users.get(user_id)
     if body.role is not None:
         user = users.set_role(user_id, body.role)
     if body.disabled is not None:
         user = users.set_disabled(user_id, body.disabled)
     if body.password is not None:
-        users.set_password(user_id, body.password)
+        own = auth.session_token(request) if admin.id == user_id else None
+        users.set_password(user_id, body.password, keep_session=own)
     changes = body.model_dump(exclude_none=True, exclude={"password"})
     if body.password is not None:
         changes["password"] = "changed"

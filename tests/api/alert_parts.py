@@ -32,6 +32,12 @@ PASSWORD = "correct horse battery"
 DISPATCH_WAIT_SECONDS = 60.0
 
 UsersTemplate = tuple[Path, dict[Any, str]]
+# The receivers below listen on plain http on loopback, which webhooks refuse by default
+# (api/alerting/webhook_policy.py): the tests allow exactly that, as the demo would.
+LOOPBACK_WEBHOOKS: dict[str, Any] = {
+    "webhook_allow_http": True,
+    "webhook_allowed_networks": ["127.0.0.0/8"],
+}
 
 
 @dataclass
@@ -125,7 +131,7 @@ def console_app(
     with sqlite3.connect(template) as source, sqlite3.connect(path) as copy:
         source.backup(copy)
     database = ConsoleDatabase(path)
-    defaults = {"webhook_secret": SERVER_SECRET, "alert_retry_seconds": 0.0}
+    defaults = {"webhook_secret": SERVER_SECRET, "alert_retry_seconds": 0.0} | LOOPBACK_WEBHOOKS
     app = create_app(ApiSettings(**(defaults | settings)), index, database)
     return Console(app=app, index=index, keys=keys, database=database)
 

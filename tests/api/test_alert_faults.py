@@ -96,9 +96,11 @@ def _receiver(answer: str) -> Iterator[Receiver]:
             if answer == "hold" and first:
                 state.release.wait(HOLD_SECONDS)
             code = 500 if answer == "500" else 204
+            # Noted before the answer goes out: the sender may read it, settle and let the
+            # test look before this thread runs another line.
+            state.answered.append(code)
             self.send_response(code)
             self.end_headers()
-            state.answered.append(code)
 
         def _trickle(self) -> None:
             for byte in TRICKLED_ANSWER:
@@ -334,7 +336,8 @@ def test_a_failing_webhook_is_recorded_and_retried_with_back_off(
 
     waiting = _only_delivery(console)
     assert (waiting.status, waiting.attempts) == (DeliveryStatus.PENDING, 1)
-    assert waiting.last_error and receiver.url in waiting.last_error
+    # A reason class, not the connection details: the error is no port scanner.
+    assert waiting.last_error in ("webhook: http 500", "webhook: connection lost")
     assert waiting.next_attempt_at and waiting.next_attempt_at >= first_try + timedelta(seconds=60)
     assert dispatcher.deliver_due().retrying == 0  # not due yet: nothing is sent
     assert len(receiver.received) == 1

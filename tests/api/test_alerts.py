@@ -176,7 +176,7 @@ def test_failed_deliveries_are_retried_and_delivered_once(console: Console, rece
         console.index_batch(_ads()[0])
         waiting = client.get("/api/alerts/deliveries").json()[0]
         assert waiting["status"] == "pending" and waiting["attempts"] == 1
-        assert "answered 500" in waiting["last_error"]
+        assert waiting["last_error"] == "webhook: http 500"
         assert dispatcher.deliver_due().retrying == 1
         assert dispatcher.deliver_due().delivered == 1
         assert dispatcher.deliver_due().delivered == 0

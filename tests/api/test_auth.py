@@ -150,18 +150,28 @@ def test_passwords_are_salted_scrypt(accounts: Accounts) -> None:
     assert len({value.split("$")[4] for value in hashes}) == len(hashes)  # one salt each
 
 
-def test_a_session_ends_after_its_lifetime_however_busy() -> None:
+def test_a_session_ends_after_its_lifetime_however_busy(accounts: Accounts) -> None:
+    from datetime import timedelta
     from types import SimpleNamespace
 
     from api.accounts import auth
+    from api.accounts.sessions import SessionStore
 
-    fresh = SimpleNamespace(session={auth.SESSION_USER: 7, auth.SESSION_SINCE: time.time() - 30})
-    assert auth.session_user_id(fresh, lifetime_seconds=60) == 7  # type: ignore[arg-type]
-    old = SimpleNamespace(session={auth.SESSION_USER: 7, auth.SESSION_SINCE: time.time() - 61})
-    assert auth.session_user_id(old, lifetime_seconds=60) is None  # type: ignore[arg-type]
+    sessions = SessionStore(accounts.database)
+    user_id = accounts.users[Role.ANALYST].id
+    token = sessions.start(user_id, timedelta(hours=1))
+
+    def cookie(**values: object) -> SimpleNamespace:
+        base = {auth.SESSION_USER: user_id, auth.SESSION_TOKEN: token}
+        return SimpleNamespace(session=base | values)
+
+    fresh = cookie(**{auth.SESSION_SINCE: time.time() - 30})
+    assert auth.session_user_id(fresh, 60, sessions) == user_id  # type: ignore[arg-type]
+    old = cookie(**{auth.SESSION_SINCE: time.time() - 61})
+    assert auth.session_user_id(old, 60, sessions) is None  # type: ignore[arg-type]
     assert old.session == {}
     forged = SimpleNamespace(session={auth.SESSION_USER: "7", auth.SESSION_SINCE: "now"})
-    assert auth.session_user_id(forged, lifetime_seconds=60) is None  # type: ignore[arg-type]
+    assert auth.session_user_id(forged, 60, sessions) is None  # type: ignore[arg-type]
 
 
 def test_password_guessing_is_throttled(client: TestClient) -> None:

@@ -92,3 +92,17 @@ def test_demo_users_get_new_passwords_each_time(tmp_path: Path) -> None:
     analyst = store.authenticate("analyst", second["analyst"])
     assert analyst is not None and analyst.role is Role.ANALYST
     assert store.authenticate("analyst", first["analyst"]) is None
+
+
+def test_a_command_line_key_takes_the_lifetime_setting(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACK4TIP_API_API_KEY_LIFETIME_DAYS", "7")
+    assert run("add", "ana.perez", "--password", PASSWORD).exit_code == 0
+    keyed = run("key", "ana.perez")
+    assert keyed.exit_code == 0, keyed.output
+    store = UserStore(ConsoleDatabase(data_dir / "console.sqlite3"))
+    (key,) = store.keys(store.by_username("ana.perez").id)
+    assert key.expires_at is not None and key.created_at is not None
+    assert (key.expires_at - key.created_at).days == 7
+    assert f"expires {key.expires_at.date().isoformat()}" in keyed.output
