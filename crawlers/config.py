@@ -7,14 +7,31 @@ import time.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_USER_AGENT = (
     "track4tip/0.1 (+https://github.com/track4tip/track4tip; counter-trafficking research crawler)"
 )
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_allowed(entry: str) -> IPNetwork | str:
+    """An allowed network (an address is a /32 or /128), or a lower-cased host name.
+
+    Anything shaped like an address must parse as one: a typo such as `10.0.0.0/33` must fail
+    loudly rather than become a host name that never matches (crawlers/egress.py)."""
+    entry = entry.strip().lower()
+    if not entry:
+        raise ValueError("an empty entry")
+    if "/" in entry or ":" in entry or entry.replace(".", "").isdigit():
+        return ipaddress.ip_network(entry, strict=False)
+    return entry
 
 
 class CrawlerSettings(BaseSettings):
@@ -54,6 +71,29 @@ class CrawlerSettings(BaseSettings):
     chromium_path: Path = Path("/usr/bin/chromium")
     render_pages_per_context: int = Field(default=20, ge=1)
     render_max_contexts: int = Field(default=2, ge=1)
+    # Chromium keeps its sandbox (it renders hostile pages). It cannot start sandboxed as root,
+    # so as root `--no-sandbox` is added with a warning; this forces it off for an
+    # unprivileged container whose seccomp profile forbids the sandbox's namespaces.
+    chromium_no_sandbox: bool = False
+
+    # Egress (crawlers/egress.py): only public addresses are fetched, except these networks
+    # and host names, comma-separated (`127.0.0.0/8,demo.internal`). Empty in production.
+    crawl_allowed_private_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A response body larger than this (after decompression too: gzip bombs) is dropped as
+    # `too_large`; Scrapy's own default is 1 GiB. A warning is logged at a quarter of it.
+    download_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024)
+
+    @field_validator("crawl_allowed_private_networks", mode="before")
+    @classmethod
+    def _split_allowed(cls, value: object) -> object:
+        if isinstance(value, str):  # the environment's comma-separated form
+            return [part for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("crawl_allowed_private_networks")
+    @classmethod
+    def _check_allowed(cls, value: list[str]) -> list[str]:
+        return [str(parse_allowed(entry)) for entry in value]
 
     @property
     def spool_path(self) -> Path:

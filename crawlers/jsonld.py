@@ -5,11 +5,16 @@ so the listing spider reads it first and uses CSS selectors only to fill what it
 pages nest postings in `@graph`, give `@type` as a list, put HTML inside `description`, or carry
 JSON with raw control characters; all of that is tolerated. A script that is not JSON at all is
 skipped, not fatal.
+
+A hostile page may nest JSON a hundred thousand levels deep or publish megabytes of it, so
+scripts over `MAX_SCRIPT_CHARS` are skipped, a parse that runs out of stack is a script that
+is not JSON, and the walk is iterative and stops at `MAX_DEPTH` levels and `MAX_NODES` objects.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +22,10 @@ from typing import Any
 from parsel import Selector
 
 from crawlers.text import html_to_text
+
+MAX_SCRIPT_CHARS = 1_000_000
+MAX_DEPTH = 16  # real pages nest @graph in a list or two; deeper is no posting we could use
+MAX_NODES = 1_000
 
 
 @dataclass(frozen=True)
@@ -28,13 +37,19 @@ class JobPosting:
 
 
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:
-    """Every JSON object in a JSON-LD document, @graph members included."""
-    if isinstance(data, list):
-        for item in data:
-            yield from _nodes(item)
-    elif isinstance(data, dict):
-        yield data
-        yield from _nodes(data.get("@graph", []))
+    """Every JSON object in a JSON-LD document, @graph members included, in document order."""
+    pending: deque[tuple[Any, int]] = deque([(data, 0)])
+    yielded = 0
+    while pending and yielded < MAX_NODES:
+        item, depth = pending.popleft()
+        if depth > MAX_DEPTH:
+            continue
+        if isinstance(item, list):
+            pending.extendleft((child, depth + 1) for child in reversed(item))
+        elif isinstance(item, dict):
+            yielded += 1
+            yield item
+            pending.appendleft((item.get("@graph", []), depth + 1))
 
 
 def _has_type(node: dict[str, Any], wanted: str) -> bool:
@@ -45,17 +60,23 @@ def _has_type(node: dict[str, Any], wanted: str) -> bool:
 
 def jsonld_objects(selector: Selector) -> Iterator[dict[str, Any]]:
     for script in selector.css('script[type="application/ld+json"]::text').getall():
-        try:
-            yield from _nodes(json.loads(script, strict=False))
-        except json.JSONDecodeError:
+        if len(script) > MAX_SCRIPT_CHARS:
             continue
+        try:
+            data = json.loads(script, strict=False)
+        except (json.JSONDecodeError, RecursionError):  # deep nesting exhausts the decoder
+            continue
+        yield from _nodes(data)
 
 
-def _name(value: Any) -> str:
+def _name(value: Any, depth: int = 0) -> str:
+    """A value's text; nested lists are joined, down to MAX_DEPTH levels."""
     if isinstance(value, dict):
         return str(value.get("name") or "").strip()
     if isinstance(value, list):
-        return ", ".join(filter(None, (_name(item) for item in value)))
+        if depth >= MAX_DEPTH:
+            return ""
+        return ", ".join(filter(None, (_name(item, depth + 1) for item in value)))
     return str(value or "").strip()
 
 

@@ -8,6 +8,10 @@
 - `CaptureMiddleware` writes every response (rejected ones too: a block page or a truncated
   transfer is evidence as well) to WARC files (crawlers.capture) before any check runs, and
   leaves the Capture in `request.meta["track4tip_capture"]` for the spider's Document.
+- `SizeCapMiddleware` replaces Scrapy's HttpCompressionMiddleware, and gives a body over
+  DOWNLOAD_MAXSIZE the `too_large` reason: one sent that large (the download is cancelled as
+  the bytes arrive, never held whole) and one that grows past it while being decompressed
+  (a gzip bomb: decompression stops at the cap).
 - `RobotsRejectionMiddleware` replaces Scrapy's RobotsTxtMiddleware so a forbidden URL carries
   the `robots_disallowed` reason (Scrapy's own `robotstxt/forbidden` stat is still counted).
 
@@ -24,9 +28,10 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import RobotParser
 
@@ -46,6 +51,7 @@ SITE_META = "track4tip_site"
 CAPTURE_META = "track4tip_capture"
 WARC_DIR_SETTING = "TRACK4TIP_WARC_DIR"
 WARC_MAX_BYTES_SETTING = "TRACK4TIP_WARC_MAX_BYTES"
+TOO_LARGE = "too_large"
 
 # Share of U+FFFD replacement characters above which a "text" body is really binary.
 _MAX_REPLACEMENT_SHARE = 0.02
@@ -119,6 +125,26 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
         if canonical_url(redirected.url) in seen:
             raise PageRejected(REDIRECT_LOOP, " -> ".join([*chain, redirected.url]))
         return super()._redirect(redirected, request, reason)
+
+
+class SizeCapMiddleware(HttpCompressionMiddleware):
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except PageRejected:
+            raise
+        except IgnoreRequest as error:  # the only one it raises: decompressed past the cap
+            raise PageRejected(TOO_LARGE, str(error)) from error
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        # The download handler cancels a body past DOWNLOAD_MAXSIZE: announced by its
+        # Content-Length (DownloadCancelledError) or counted as it streams (CancelledError).
+        from twisted.internet.defer import CancelledError
+
+        if isinstance(exception, DownloadCancelledError | CancelledError):
+            limit = request.meta.get("download_maxsize", self._max_size)
+            detail = str(exception) or f"received more than DOWNLOAD_MAXSIZE ({limit} B)"
+            raise PageRejected(TOO_LARGE, detail) from exception
 
 
 class RobotsRejectionMiddleware(RobotsTxtMiddleware):

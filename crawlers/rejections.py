@@ -17,6 +17,10 @@ always goes on. Reasons:
     broken_sitemap    a sitemap that cannot be read (not XML, no <urlset>, a gzip bomb)
     challenge_page    a bot challenge instead of content (Cloudflare "Just a moment...")
     blocked_page      a refusal or browser error page instead of content (see blocks.py)
+    internal_address  the host resolves to a loopback, private, link-local or other
+                      non-public address (crawlers/egress.py; allowed networks are
+                      TRACK4TIP_CRAWL_ALLOWED_PRIVATE_NETWORKS)
+    too_large         the body (or its decompressed form) passes TRACK4TIP_DOWNLOAD_MAX_BYTES
     network_<error>   the request failed below HTTP (timeout, refused connection, DNS, ...)
 
 Downloader middlewares raise `PageRejected` (an IgnoreRequest, so Scrapy drops the response);

@@ -17,13 +17,21 @@ Memory stays bounded because browser state never accumulates (scrapy-playwright 
 - At most `render_max_contexts` contexts exist at once (scrapy-playwright waits for one to close).
 
 Chromium is Debian's (`/usr/bin/chromium`; `playwright install` cannot download here), run
-headless without its sandbox (containers run as root) and without background networking.
+headless and without background networking or UDP (WebRTC), and keeps its sandbox: the pages
+it renders are hostile (Playwright's `chromium_sandbox` is on; Playwright's own default adds
+`--no-sandbox`). Chromium cannot start sandboxed as root, so a crawler running as root (CI, a
+root container) turns the sandbox off and logs a warning; TRACK4TIP_CHROMIUM_NO_SANDBOX does
+the same for an unprivileged container that forbids the sandbox's namespaces. Chromium's
+requests go through the egress guard (crawlers/egress.py; the hops of redirects Chromium
+follows itself are the exception written there).
 Each rendered page gets its declared page actions (scroll / click "load more", repeated), then
 a full-page PNG screenshot the capture middleware keeps beside the WARC files.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections import Counter
 from typing import Any, Self
 
@@ -34,13 +42,14 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
 from crawlers.config import CrawlerSettings
+from crawlers.egress import BrowserEgressGuard, EgressPolicy
 from crawlers.profiles import PageAction
 
 RENDER_SETTING = "TRACK4TIP_RENDER"
 PAGES_PER_CONTEXT_SETTING = "TRACK4TIP_RENDER_PAGES_PER_CONTEXT"
 _HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+logger = logging.getLogger(__name__)
 CHROMIUM_ARGS = (
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",
@@ -48,6 +57,8 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # No UDP from a page (WebRTC/STUN could reach internal addresses the guard never sees).
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 # Runs the profile's page actions in the page: scroll to the bottom, or click a "load more"
 # control while it is there, each `times` times with a pause for the content to arrive.
@@ -69,6 +80,23 @@ _ACTIONS_JS = """async (actions) => {
 }"""
 
 
+def chromium_launch_options(config: CrawlerSettings, as_root: bool | None = None) -> dict[str, Any]:
+    """Playwright's launch options: sandboxed, unless Chromium cannot be (root) or is told not
+    to be. Playwright itself adds `--no-sandbox` unless `chromium_sandbox` is true."""
+    as_root = os.geteuid() == 0 if as_root is None else as_root
+    sandbox = not (config.chromium_no_sandbox or as_root)
+    if config.chromium_no_sandbox:
+        logger.warning("Chromium runs without its sandbox (TRACK4TIP_CHROMIUM_NO_SANDBOX)")
+    elif as_root:
+        logger.warning("running as root: Chromium cannot be sandboxed and runs without it")
+    return {
+        "executable_path": str(config.chromium_path),
+        "headless": True,
+        "args": list(CHROMIUM_ARGS),
+        "chromium_sandbox": sandbox,
+    }
+
+
 def render_settings(config: CrawlerSettings) -> dict[str, Any]:
     """Scrapy settings that send `playwright` requests through Chromium."""
     return {
@@ -76,11 +104,11 @@ def render_settings(config: CrawlerSettings) -> dict[str, Any]:
         PAGES_PER_CONTEXT_SETTING: config.render_pages_per_context,
         "DOWNLOAD_HANDLERS": {"http": _HANDLER, "https": _HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-        "PLAYWRIGHT_LAUNCH_OPTIONS": {
-            "executable_path": str(config.chromium_path),
-            "headless": True,
-            "args": list(CHROMIUM_ARGS),
-        },
+        "PLAYWRIGHT_LAUNCH_OPTIONS": chromium_launch_options(config),
+        # A fresh guard per crawler: EgressMiddleware attaches that crawler's stats to it.
+        "PLAYWRIGHT_ABORT_REQUEST": BrowserEgressGuard(
+            EgressPolicy.from_entries(config.crawl_allowed_private_networks)
+        ),
         "PLAYWRIGHT_MAX_CONTEXTS": config.render_max_contexts,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.concurrency_per_domain,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.download_timeout * 1000,

@@ -1,7 +1,9 @@
 """Scrapy settings built from `CrawlerSettings`: the one place components are switched on.
 
-Our middlewares replace Scrapy's RobotsTxtMiddleware and RedirectMiddleware at the same
-priorities (so forbidden URLs and redirect loops carry a counted reason); the response check
+Our middlewares replace Scrapy's RobotsTxtMiddleware, RedirectMiddleware and
+HttpCompressionMiddleware at the same priorities (so forbidden URLs, redirect loops and bodies
+over the size cap carry a counted reason); the egress guard runs first of all, on every
+request and each redirect hop (crawlers/egress.py); the response check
 sits at 580, below HttpCompressionMiddleware (590), so it inspects decompressed bodies of final
 responses only (process_response runs from high to low priority).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawlers.config import CrawlerSettings
+from crawlers.egress import ALLOWED_SETTING
 from crawlers.incremental import STATE_PATH_SETTING
 from crawlers.middlewares import WARC_DIR_SETTING, WARC_MAX_BYTES_SETTING
 from crawlers.pipelines import SPOOL_FSYNC_SETTING, SPOOL_PATH_SETTING
@@ -20,6 +23,10 @@ _SCRAPY_MW = "scrapy.downloadermiddlewares"
 
 def _downloader_middlewares() -> dict[str, int | None]:
     return {
+        # First: no request to a non-public address (robots.txt ones included) leaves.
+        "crawlers.egress.EgressMiddleware": 50,
+        f"{_SCRAPY_MW}.httpcompression.HttpCompressionMiddleware": None,
+        "crawlers.middlewares.SizeCapMiddleware": 590,
         f"{_SCRAPY_MW}.robotstxt.RobotsTxtMiddleware": None,
         "crawlers.middlewares.RobotsRejectionMiddleware": 100,
         f"{_SCRAPY_MW}.redirect.RedirectMiddleware": None,
@@ -33,6 +40,10 @@ def _downloader_middlewares() -> dict[str, int | None]:
         "crawlers.middlewares.CaptureMiddleware": 950,
         # Off (NotConfigured) unless the source renders: closes pages, recycles contexts.
         "crawlers.rendering.ContextRecycleMiddleware": 960,
+        # Off unless the source renders: a page Chromium was redirected to an internal
+        # address is refused after its page is closed (960) and before the capture keeps it
+        # (950); process_response runs from high to low.
+        "crawlers.egress.RenderedEgressMiddleware": 955,
     }
 
 
@@ -54,6 +65,11 @@ def scrapy_settings(config: CrawlerSettings) -> dict[str, Any]:
         "CLOSESPIDER_PAGECOUNT_NO_ITEM": config.starvation_pages,
         "CLOSESPIDER_TIMEOUT_NO_ITEM": config.starvation_seconds,
         "REDIRECT_MAX_TIMES": 5,
+        # Per response, after decompression too (SizeCapMiddleware): hostile pages and gzip
+        # bombs must not fill memory. Scrapy's defaults are 1 GiB and 32 MiB.
+        "DOWNLOAD_MAXSIZE": config.download_max_bytes,
+        "DOWNLOAD_WARNSIZE": config.download_max_bytes // 4,
+        ALLOWED_SETTING: list(config.crawl_allowed_private_networks),
         "RETRY_TIMES": 1,
         # Cookies could tie our requests together into a profile of the analyst's activity.
         "COOKIES_ENABLED": False,

@@ -23,6 +23,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawlers.private_files import private_dir, touch_private
 from index.document import Document, utc_now
 from index.errors import IndexBackendError
 
@@ -70,7 +71,13 @@ class SpoolBatch:
 
 
 def _connect(path: Path, fsync: bool = False) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Owner-only whatever the umask: the spool holds the pages' personal data. The WAL and
+    # shared-memory files take the database file's mode.
+    private_dir(path.parent, tighten=False)
+    try:
+        touch_private(path)
+    except OSError as error:
+        raise SpoolError(f"cannot create the spool {path}: {error}") from error
     try:
         connection = sqlite3.connect(path, timeout=30, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
