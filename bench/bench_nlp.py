@@ -1,42 +1,73 @@
-"""Benchmark of analysis throughput: the encoder's raw forward pass, `embed_passages`, and the
-full analysis of 300-word documents, with the encoder's precision and window variants.
+"""Benchmark of analysis throughput and quality per encoder variant: torch float32, bfloat16
+and dynamic int8, ONNX Runtime float32 and int8, and truncation at 512/256/128 tokens.
 
-    .venv/bin/python bench/bench_nlp.py            # 32 documents, every variant, best of 2
+    .venv/bin/python bench/bench_nlp.py            # 32 documents, 60 real items, best of 2
     .venv/bin/python bench/bench_nlp.py --quick    # 8 documents, one repetition
 
-A warm-up pass of every stage runs first and is not counted.
+For each variant, one after the other (each loaded, measured, released), it prints:
+
+    raw        documents/s of tokenising ("passage: " + text, cut at the variant's window) and
+               one forward pass per batch in input order with mean pooling: the floor
+    full       documents/s of `Analyzer.annotate` (language, entities, indicators, the shipped
+               risk model reading this variant's embeddings, risk), and full/raw
+    cos        lowest cosine of its embeddings of the documents to torch float32 512's
+    PR-AUC     the shipped risk model (models/risk-real-linear, lexical + encoder) on a fixed
+               seeded subset of the real labelled items (labels/realdev, texts read from
+               ../shared/data/realtext), mean over its three labels; "enc PR" the same for
+               the embedding half of its logits alone, and its change against torch float32
+               512; "max dp" the largest change of a shipped probability against it. The
+               model was trained on these items, so the figures are in-sample: they measure
+               how much a variant moves the shipped head's scores, not generalisation
+               (tests/nlp/test_quality_gate.py does that, out of fold).
+    RSS        peak resident memory while the variant was measured (VmHWM, reset before it)
 
 Documents are synthetic: 300 words drawn from Spanish, Portuguese, English and Dutch word
-lists (one language each, seeded), with an invented phone number and amount. Stages:
-
-    raw        tokenise ("passage: " + text, cut at 512 tokens) and one forward pass per batch
-               of the same size, in input order, mean pooling: the floor any wrapper adds to
-    embed      `Encoder.embed_passages` (length sorting, windows, weighting, normalisation)
-    analysis   `Analyzer.annotate` (language, entities, indicators, risk) and, unless the
-               Analyzer embeds by itself, `embed_passages` of the same texts after it
-
-Every figure is documents/s, best of the repetitions, which run interleaved so that a busy
-machine slows every stage alike; ratios are against `raw` float32 of the same run. Quality is
-the lowest cosine of a variant's embeddings to float32 512-token ones. Peak RSS is the
-process's (ru_maxrss). Figures are printed, never asserted (DESIGN.md §6).
+lists (one language each, seeded), with an invented phone number and amount. A warm-up pass
+runs before timing. "analysis without encoder" (risk on the lexical part is not possible with
+the shipped model, so: no classifier) is timed first and last; ratios are against torch
+float32 512's raw rate in the same run. Figures are printed, never asserted (DESIGN.md §6).
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
+import contextlib
+import gc
 import random
-import resource
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.metrics import average_precision_score
 
+from nlp.classifier.labelled_data import LabelledExample
+from nlp.classifier.linear import LinearRiskModel
+from nlp.classifier.realdev import read_realdev
+from nlp.classifier.text_preparation import prepare_for_classifier
 from nlp.config import NlpSettings
-from nlp.encoder.model import PASSAGE_PREFIX, Encoder, Windowing, quantise_linear_layers
+from nlp.encoder.model import PASSAGE_PREFIX, Encoder
 from nlp.pipeline import Analyzer
 from nlp.types import TextInput
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+RISK_MODEL = ROOT / "models" / "risk-real-linear"
+# name: (runtime, precision, max tokens, overlap, max windows); the first is the reference.
+VARIANTS = {
+    "torch float32 512": ("torch", "float32", 512, 64, 8),
+    "torch bfloat16 512": ("torch", "bfloat16", 512, 64, 8),
+    "torch int8 512": ("torch", "int8", 512, 64, 8),
+    "onnx float32 512": ("onnx", "float32", 512, 64, 8),
+    "onnx int8 512": ("onnx", "int8", 512, 64, 8),
+    "onnx float32 256x1": ("onnx", "float32", 256, 32, 1),
+    "onnx float32 128x1": ("onnx", "float32", 128, 16, 1),
+    "onnx int8 256x1": ("onnx", "int8", 256, 32, 1),
+    "onnx int8 128x1": ("onnx", "int8", 128, 16, 1),
+}
+REFERENCE = "torch float32 512"
 
 WORDS = {
     "es": "trabajo exterior pasaporte visa pasaje pagado alojamiento incluido señoritas modelos "
@@ -77,43 +108,59 @@ def synthetic_documents(count: int, words: int = 300, seed: int = 3) -> list[Tex
 
 
 def raw_forward(encoder: Encoder, texts: list[str], batch_size: int) -> np.ndarray:
-    """Tokenise with truncation and run the model, batch by batch in input order."""
+    """Tokenise with truncation at the variant's window and run the model, in input order."""
+    keep = encoder.windowing.max_tokens - 1
     out = []
     for start in range(0, len(texts), batch_size):
         chunk = [PASSAGE_PREFIX + text for text in texts[start : start + batch_size]]
-        ids = [encoding.ids[:511] + encoding.ids[-1:] for encoding in _encode(encoder, chunk)]
-        out.append(encoder.forward(ids))
+        encodings = encoder.tokenizer.encode_batch(chunk)
+        out.append(encoder.forward([e.ids[:keep] + e.ids[-1:] for e in encodings]))
     return np.concatenate(out)
 
 
-def _encode(encoder: Encoder, texts: list[str]) -> list:
-    return encoder.tokenizer.encode_batch(texts)
+def variant_settings(name: str, threads: int) -> NlpSettings:
+    runtime, precision, tokens, overlap, windows = VARIANTS[name]
+    return NlpSettings(
+        encoder_runtime=runtime,
+        encoder_precision=precision,
+        encoder_max_tokens=tokens,
+        encoder_window_overlap=overlap,
+        encoder_max_windows=windows,
+        encoder_threads=threads,
+    )
 
 
-def encoder_variants(base: Encoder, wanted: set[str] | None) -> dict[str, Encoder]:
-    """The loaded float32 model in the precisions and window plans worth comparing."""
-    plans = {
-        "float32 512": ("float32", {}),
-        "bfloat16 512": ("bfloat16", {}),
-        "int8 512": ("int8", {}),
-        "bfloat16 256x1": ("bfloat16", {"max_tokens": 256, "overlap": 32, "max_windows": 1}),
-        "bfloat16 128x1": ("bfloat16", {"max_tokens": 128, "overlap": 16, "max_windows": 1}),
-    }
-    models: dict[str, torch.nn.Module] = {"float32": base.model}
-    variants = {}
-    for name, (precision, plan) in plans.items():
-        if wanted and name not in wanted and name != "float32 512":
+def real_subset(size: int, seed: int = 0) -> list[LabelledExample]:
+    """A fixed seeded sample of the real labelled items (both classes of every label kept)."""
+    items = read_realdev(ROOT / "labels" / "realdev" / "labels.jsonl", SHARED / "realtext")
+    return random.Random(seed).sample(items, min(size, len(items)))
+
+
+@dataclass
+class Quality:
+    full: float  # mean PR-AUC of the shipped model's probabilities
+    encoder_part: float  # mean PR-AUC of the embedding half of its logits alone
+    probabilities: np.ndarray
+
+
+def shipped_quality(
+    model: LinearRiskModel, items: list[LabelledExample], vectors: np.ndarray
+) -> Quality:
+    """Mean over labels of the shipped head's PR-AUC on `items` with these embeddings."""
+    probabilities = model.probabilities([item.text for item in items], vectors)
+    standardised = model._standardised(vectors)
+    full, part = [], []
+    for column, (label, spec) in enumerate(model.config.labels.items()):
+        rows = [row for row, item in enumerate(items) if item.labels.get(label) is not None]
+        truth = [items[row].labels[label] for row in rows]
+        if not 0 < sum(truth) < len(truth) or "encoder" not in spec.features:
             continue
-        if precision not in models:
-            copied = copy.deepcopy(base.model)
-            models[precision] = (
-                quantise_linear_layers(copied) if precision == "int8" else copied.to(torch.bfloat16)
-            )
-        windowing = Windowing(**plan) if plan else None
-        variants[name] = Encoder(
-            models[precision], base.tokenizer, name=base.name, windowing=windowing
-        )
-    return variants
+        width = standardised.shape[1]
+        scale = 1 / np.sqrt(width) if spec.features != "encoder" else 1.0
+        logits = standardised @ model.weights[f"{label}.coef"][-width:] * scale
+        full.append(average_precision_score(truth, probabilities[rows, column]))
+        part.append(average_precision_score(truth, logits[rows]))
+    return Quality(float(np.mean(full)), float(np.mean(part)), probabilities)
 
 
 def best_rates(stages: dict[str, Callable[[], object]], count: int, repeats: int) -> dict:
@@ -128,84 +175,144 @@ def best_rates(stages: dict[str, Callable[[], object]], count: int, repeats: int
     return {name: count / min(spent) for name, spent in times.items()}
 
 
+def _reset_peak_rss() -> None:
+    # Writing 5 to clear_refs resets VmHWM (Linux), so each variant's peak is its own.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Row:
+    raw: float
+    full: float
+    cosine: float
+    quality: Quality
+    change: float  # largest change of a shipped probability against the reference variant
+    rss: float
+    loaded: float
+
+
+@dataclass
+class Workload:
+    documents: list[TextInput]
+    texts: list[str]
+    real: list[LabelledExample]
+    model: LinearRiskModel
+    reference: np.ndarray | None = None
+    reference_probabilities: np.ndarray | None = None
+    batch_size: int = 16
+    repeats: int = 1
+    threads: int = 0
+
+
+def measure(name: str, work: Workload) -> Row:
+    _reset_peak_rss()
+    started = time.perf_counter()
+    encoder = Encoder.load(variant_settings(name, work.threads))
+    loaded = time.perf_counter() - started
+    work.model.encoder = encoder  # on purpose without the identity check: it is what we measure
+    analyzer = Analyzer(NlpSettings(), classifier=work.model)
+    stages = {
+        "raw": lambda: raw_forward(encoder, work.texts, work.batch_size),
+        "full": lambda: analyzer.annotate(work.documents),
+    }
+    rates = best_rates(stages, len(work.texts), work.repeats)
+    vectors = encoder.embed_passages(work.texts)
+    if work.reference is None:
+        work.reference = vectors
+    prepared = [
+        prepare_for_classifier(i.text, False, work.model.config.max_words) for i in work.real
+    ]
+    quality = shipped_quality(work.model, work.real, encoder.embed_passages(prepared))
+    if work.reference_probabilities is None:
+        work.reference_probabilities = quality.probabilities
+    change = float(np.max(np.abs(quality.probabilities - work.reference_probabilities)))
+    cosine = float(np.min(np.sum(vectors * work.reference, axis=1)))
+    row = Row(rates["raw"], rates["full"], cosine, quality, change, _peak_rss_mb(), loaded)
+    work.model.encoder = None
+    _release()
+    return row
+
+
+def _release() -> None:
+    from nlp.encoder import model as encoder_module
+
+    encoder_module._loaded.clear()  # one variant in memory at a time
+    gc.collect()
+
+
+def report(rows: dict[str, Row], without: list[float]) -> None:
+    base = rows[REFERENCE]
+    print(
+        f"\n{'variant':20} {'raw/s':>6} {'full/s':>6} {'full/raw':>8} {'x ref':>6} "
+        f"{'min cos':>7} {'PR-AUC':>6} {'enc PR':>6} {'dEncPR':>6} {'max dp':>6} "
+        f"{'RSS MB':>6} {'load s':>6}"
+    )
+    for name, row in rows.items():
+        drop = row.quality.encoder_part - base.quality.encoder_part
+        print(
+            f"{name:20} {row.raw:6.2f} {row.full:6.2f} {row.full / row.raw:8.2f} "
+            f"{row.full / base.full:6.2f} {row.cosine:7.4f} {row.quality.full:6.3f} "
+            f"{row.quality.encoder_part:6.3f} {drop:+6.3f} {row.change:6.3f} "
+            f"{row.rss:6.0f} {row.loaded:6.1f}"
+        )
+    print(f"analysis without encoder: {' then '.join(f'{rate:.2f}' for rate in without)} docs/s")
+    eligible = [
+        name
+        for name, row in rows.items()
+        if base.quality.encoder_part - row.quality.encoder_part <= 0.01
+        and base.quality.full - row.quality.full <= 0.01
+    ]
+    fastest = max(eligible, key=lambda name: rows[name].full)
+    print(f"fastest full analysis within 0.01 PR-AUC of {REFERENCE}: {fastest}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 documents, one repetition")
     parser.add_argument("--documents", type=int, default=32)
+    parser.add_argument("--real-items", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
-    parser.add_argument(
-        "--variants", default="", help="comma-separated variant names to run (default: all)"
-    )
+    parser.add_argument("--threads", type=int, default=0, help="encoder threads (0: default)")
+    parser.add_argument("--variants", default="", help="comma-separated names (default: all)")
     options = parser.parse_args()
-    count, repeats = (8, 1) if options.quick else (options.documents, options.repeats)
-    if options.threads:
-        torch.set_num_threads(options.threads)
-    started = time.perf_counter()
-    base = Encoder.load(NlpSettings(encoder_precision="float32"))
-    loaded = time.perf_counter() - started
-    print(
-        f"encoder loaded in {loaded:.1f} s; {torch.get_num_threads()} torch threads; "
-        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    count, repeats, real = (
+        (8, 1, options.real_items)
+        if options.quick
+        else (options.documents, options.repeats, options.real_items)
     )
     documents = synthetic_documents(count)
-    texts = [f"{d.fields['title']}\n{d.fields['text']}" for d in documents]
-    tokens = [len(base.tokenizer.encode(PASSAGE_PREFIX + text).ids) for text in texts]
+    work = Workload(
+        documents=documents,
+        texts=[f"{d.fields['title']}\n{d.fields['text']}" for d in documents],
+        real=real_subset(real),
+        model=LinearRiskModel.load(RISK_MODEL),
+        batch_size=options.batch_size,
+        repeats=repeats,
+        threads=options.threads,
+    )
+    wanted = [n.strip() for n in options.variants.split(",") if n.strip()] or list(VARIANTS)
+    names = [REFERENCE, *[name for name in wanted if name != REFERENCE]]
     print(
-        f"{count} documents of 300 words, {np.mean(tokens):.0f} tokens on average "
-        f"(max {max(tokens)}), batch size {options.batch_size}, best of {repeats}"
+        f"{count} synthetic documents of 300 words, {len(work.real)} real labelled items, "
+        f"batch size {options.batch_size}, best of {repeats}, {torch.get_num_threads()} threads"
     )
-
-    wanted = {name.strip() for name in options.variants.split(",") if name.strip()}
-    variants = encoder_variants(base, wanted)
-    reference = base.embed_passages(texts)
-    stages: dict[str, Callable[[], object]] = {}
-    for name, encoder in variants.items():
-        if name.endswith(" 512"):
-            stages[f"raw {name}"] = lambda e=encoder: raw_forward(e, texts, options.batch_size)
-        stages[f"embed {name}"] = lambda e=encoder: e.embed_passages(texts, options.batch_size)
-    analyzer = Analyzer.from_settings(NlpSettings())
-    without_encoder = Analyzer(NlpSettings())
-    embeds_itself = analyzer.annotate(documents[:1])[0].classifier is not None
-    chosen = "bfloat16 512" if "bfloat16 512" in variants else "float32 512"
-    fastest = variants[chosen]
-    stages[f"analysis ({chosen})"] = lambda: (
-        analyzer.annotate(documents),
-        None if embeds_itself else fastest.embed_passages(texts, options.batch_size),
-    )
-    stages["analysis without encoder"] = lambda: without_encoder.annotate(documents)
-    rates = best_rates(stages, count, repeats)
-    quality = {
-        name: float(np.min(np.sum(e.embed_passages(texts) * reference, axis=1)))
-        for name, e in variants.items()
-    }
-    baseline = rates["raw float32 512"]
-    print(f"\n{'stage':34} {'docs/s':>8} {'x raw f32':>10} {'min cos':>8}")
-    for name, rate in rates.items():
-        variant = name.split(" ", 1)[1] if name.startswith(("raw ", "embed ")) else None
-        cosine = f"{quality[variant]:.4f}" if variant in quality else ""
-        print(f"{name:34} {rate:8.2f} {rate / baseline:10.2f} {cosine:>8}")
-    for precision in [name for name in variants if name.endswith(" 512")]:
-        ratio = rates[f"embed {precision}"] / rates[f"raw {precision}"]
-        print(f"embed_passages / raw forward, {precision}: {ratio:.2f}")
-    full = (
-        rates["analysis (bfloat16 512)"]
-        / rates[f"raw {'bfloat16 512' if 'bfloat16 512' in variants else 'float32 512'}"]
-    )
-    print(f"full analysis / raw bfloat16 forward: {full:.2f}")
-    print(
-        "analysis ran: language, entities, indicators, risk"
-        + (
-            ", classifier (inside the Analyzer)"
-            if embeds_itself
-            else "; the Analyzer does not embed yet, so embed_passages ran after it"
-        )
-    )
-    print(
-        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
-        f"({len({id(e.model) for e in variants.values()})} encoder models held at once)"
-    )
+    plain = Analyzer(NlpSettings(risk_model=None))
+    without = [best_rates({"w": lambda: plain.annotate(documents)}, count, repeats)["w"]]
+    rows = {}
+    for name in names:
+        rows[name] = measure(name, work)
+        print(f"  measured {name}", flush=True)
+    without.append(best_rates({"w": lambda: plain.annotate(documents)}, count, repeats)["w"])
+    report(rows, without)
 
 
 if __name__ == "__main__":

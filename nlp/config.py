@@ -104,6 +104,13 @@ class NlpSettings(BaseSettings):
         description="Windows embedded per text (0: all); a longer text is cut after them, "
         "so a 1 MB page costs no more than a few thousand tokens.",
     )
+    # torch by default: on two AVX2 cores ONNX Runtime float32 ran no faster (1.00x, interleaved
+    # in one run), and its int8 moves the vectors the shipped head was trained on.
+    encoder_runtime: Literal["torch", "onnx"] = Field(
+        default="torch",
+        description="What runs the encoder: torch, or onnx (ONNX Runtime; the checkpoint is "
+        "exported once into model_cache_dir/onnx; float32 or int8 precision only).",
+    )
     encoder_precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
         default="auto",
         description="Encoder arithmetic: auto (bfloat16 where the CPU has native bfloat16, "

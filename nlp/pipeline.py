@@ -11,6 +11,7 @@ risk) and the trafficking topic, when the risk model predicts one.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -180,12 +181,16 @@ def load_risk_classifier(settings: NlpSettings) -> RiskModel | None:
     from nlp.classifier.scoring import RiskClassifier
     from nlp.encoder.model import Encoder
 
+    started = time.perf_counter()
     if is_linear_artifact(path):
-        model = LinearRiskModel.load(path)
-        if model.config.needs_encoder:
-            model.check_encoder(Encoder.load(settings))
-        return model
-    return RiskClassifier.load(path, Encoder.load(settings))
+        linear = LinearRiskModel.load(path)
+        if linear.config.needs_encoder:
+            linear.check_encoder(Encoder.load(settings))
+        model: RiskModel = linear
+    else:
+        model = RiskClassifier.load(path, Encoder.load(settings))
+    logger.debug("loaded risk model %s in %.1f s", path, time.perf_counter() - started)
+    return model
 
 
 def _has_words(text: str) -> bool:

@@ -70,7 +70,7 @@ class Embedder:
     def embed(self, texts: Sequence[str], normalise: bool, max_words: int) -> np.ndarray:
         prepared = [prepare_for_classifier(text, normalise, max_words) for text in texts]
         cache = EmbeddingCache(
-            self.settings.model_cache_dir / "embeddings", encoder_identity(self.encoder)
+            self.settings.model_cache_dir / "embeddings", self.encoder.cache_identity
         )
         return cache.embed(prepared, self.encoder.embed_passages)
 

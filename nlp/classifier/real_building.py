@@ -141,6 +141,11 @@ def write_card(
         format_comparison(comparison),
         "```",
         "",
+        "Encoder: the embedding features are exact multilingual-e5-small vectors; torch",
+        "float32 or bfloat16 and ONNX Runtime float32 give them (cosine > 0.9999; the default",
+        "is torch, float32 where the CPU lacks native bfloat16).",
+        "int8 encoders move them (cosine ~0.97-0.98) and are refused until retrained on them.",
+        "",
         "Known limits: English real ads are few (lures quoted by the press); Papiamento and",
         "Antillean Dutch texts are absent; real social posts are absent. See the guideline.",
     ]

@@ -3,7 +3,8 @@
 Training and the quality gate embed the same few thousand texts again and again; with a frozen
 encoder the embedding of a text never changes, so it is computed once. Rows live in a SQLite
 file per encoder identity (`<cache dir>/embeddings/<identity>.sqlite3`): a changed encoder
-checkpoint gets a new file and never mixes with old vectors.
+checkpoint, runtime, quantisation or window plan gets a new file (`Encoder.cache_identity`)
+and never mixes with old vectors.
 """
 
 from __future__ import annotations

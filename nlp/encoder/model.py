@@ -11,15 +11,22 @@ a short last window counts for little. At most `encoder_max_windows` windows are
 also bounds the work a huge page causes (it is cut, in characters, before tokenising).
 
 Windows of every text in a call are sorted by length and batched, so a batch pads little.
+
+The model runs on torch (float32, bfloat16, dynamic int8) or on ONNX Runtime (float32, int8;
+nlp/encoder/onnx_runtime.py). `Encoder.cache_identity` names the weights and every choice that
+changes the vectors (runtime, precision, windows), so cached embeddings of one variant are
+never read for another.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -29,6 +36,9 @@ from nlp.config import NlpSettings
 from nlp.encoder.checkpoint import checkpoint_identity, resolve_checkpoint
 from nlp.errors import EncoderError
 
+if TYPE_CHECKING:
+    from nlp.encoder.onnx_runtime import OnnxEncoderModel
+
 PASSAGE_PREFIX = "passage: "
 QUERY_PREFIX = "query: "
 # No piece of XLM-R's vocabulary is longer than this in characters, so this many characters
@@ -36,6 +46,7 @@ QUERY_PREFIX = "query: "
 _MAX_CHARACTERS_PER_TOKEN = 16
 
 _loaded: dict[tuple[Any, ...], Encoder] = {}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,13 +70,14 @@ class Encoder:
 
     def __init__(
         self,
-        model: torch.nn.Module,
+        model: torch.nn.Module | OnnxEncoderModel,
         tokenizer: Tokenizer,
         *,
         name: str,
         identity: str | None = None,
         windowing: Windowing | None = None,
         batch_size: int = 16,
+        variant: str = "torch-float32",
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -74,6 +86,8 @@ class Encoder:
         self.identity = identity or name
         self.windowing = windowing or Windowing()
         self.batch_size = batch_size
+        # runtime-precision; bfloat16 and float32 torch share a name (cosine > 0.9999).
+        self.variant = variant
         self.dimension = int(model.config.hidden_size)
         self.pad_id = int(model.config.pad_token_id or 0)
         self._bos, self._eos = _special_ids(tokenizer)
@@ -85,6 +99,7 @@ class Encoder:
             settings.encoder,
             settings.model_cache_dir,
             settings.encoder_threads,
+            settings.encoder_runtime,
             settings.encoder_precision,
             settings.encoder_max_tokens,
             settings.encoder_window_overlap,
@@ -92,7 +107,14 @@ class Encoder:
             settings.encoder_batch_size,
         )
         if key not in _loaded:
+            started = time.perf_counter()
             _loaded[key] = cls._build(settings)
+            logger.debug(
+                "loaded encoder %s (%s) in %.1f s",
+                _loaded[key].identity,
+                _loaded[key].variant,
+                time.perf_counter() - started,
+            )
         return _loaded[key]
 
     @classmethod
@@ -101,24 +123,52 @@ class Encoder:
             torch.set_num_threads(settings.encoder_threads)
         source = resolve_checkpoint(settings)
         precision = resolve_precision(settings.encoder_precision)
-        model = _load_model(source, torch.bfloat16 if precision == "bfloat16" else torch.float32)
-        identity = checkpoint_identity(source, getattr(model.config, "_commit_hash", None))
+        runtime = settings.encoder_runtime
+        if runtime == "onnx" and precision == "bfloat16":
+            raise EncoderError("the ONNX runtime runs the encoder in float32 or int8")
+        if runtime == "onnx":
+            runner, identity = _onnx_runner(source, settings, precision)
+        else:
+            runner = _load_model(
+                source, torch.bfloat16 if precision == "bfloat16" else torch.float32
+            )
+            identity = checkpoint_identity(source, getattr(runner.config, "_commit_hash", None))
+            if precision == "int8":
+                runner = quantise_linear_layers(runner)
         if precision == "int8":
-            model = quantise_linear_layers(model)
-            identity += "+int8"  # bfloat16 vectors agree with float32 ones (cosine > 0.9999)
+            # int8 vectors move (cosine ~0.97-0.98): heads trained on exact ones refuse them.
+            identity += "+int8"
         windowing = Windowing(
             settings.encoder_max_tokens,
             settings.encoder_window_overlap,
             settings.encoder_max_windows,
         )
         return cls(
-            model,
+            runner,
             _load_tokenizer(source),
             name=settings.encoder,
             identity=identity,
             windowing=windowing,
             batch_size=settings.encoder_batch_size,
+            variant=f"{runtime}-{precision}",
         )
+
+    @property
+    def cache_identity(self) -> str:
+        """The weights' identity plus every choice that changes the vectors.
+
+        The exact variants — torch float32 and bfloat16, ONNX float32 — agree to cosine
+        > 0.9999 (tests/nlp/test_encoder*.py) and share the bare identity, the name caches had
+        before variants existed. Quantised vectors (already `+int8`) add their runtime, since
+        torch's and ONNX Runtime's int8 differ; a window plan other than the default adds it.
+        """
+        parts = [self.identity]
+        if self.variant.endswith("int8"):
+            parts.append(self.variant)
+        if self.windowing != Windowing():
+            plan = self.windowing
+            parts.append(f"w{plan.max_tokens}-{plan.overlap}-{plan.max_windows}")
+        return ";".join(parts)
 
     def embed_passages(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """(len(texts), dimension) L2-normalised embeddings of documents."""
@@ -175,15 +225,21 @@ class Encoder:
     def forward(self, batch: list[list[int]]) -> np.ndarray:
         """One forward pass over token-id lists (special tokens included): mean-pooled states."""
         width = max(len(ids) for ids in batch)
-        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        input_ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
         for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
-        with torch.inference_mode():
-            states = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-            summed = (states.float() * mask.unsqueeze(-1)).sum(dim=1)
-            return (summed / mask.sum(dim=1, keepdim=True)).float().numpy()
+        if isinstance(self.model, torch.nn.Module):
+            with torch.inference_mode():
+                states = self.model(
+                    input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(mask)
+                ).last_hidden_state
+                states = states.float().numpy()
+        else:
+            states = self.model.run(input_ids, mask)
+        summed = (states * mask[:, :, None]).sum(axis=1)
+        return (summed / mask.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def _combine(
@@ -212,6 +268,28 @@ def _valid_unicode(text: str) -> str:
     return text
 
 
+def _onnx_runner(source: str, settings: NlpSettings, precision: str) -> tuple[Any, str]:
+    """The ONNX session and the weights' identity; torch weights load only to export them."""
+    from transformers import AutoConfig
+
+    from nlp.encoder.onnx_runtime import exported_file, load_onnx_model
+
+    try:
+        config = AutoConfig.from_pretrained(source)
+    except (OSError, ValueError) as error:
+        raise EncoderError(f"{source}: cannot load the encoder config ({error})") from error
+    identity = checkpoint_identity(source, getattr(config, "_commit_hash", None))
+    folder = settings.model_cache_dir / "onnx" / _file_name(identity)
+    model = None
+    if not exported_file(folder, precision).is_file():
+        model = _load_model(source, torch.float32)
+    return load_onnx_model(model, folder, precision, settings.encoder_threads, config), identity
+
+
+def _file_name(identity: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in identity)
+
+
 def _special_ids(tokenizer: Tokenizer) -> tuple[int, int]:
     ids = tokenizer.encode("", add_special_tokens=True).ids
     if len(ids) != 2:
@@ -222,9 +300,10 @@ def _special_ids(tokenizer: Tokenizer) -> tuple[int, int]:
 def resolve_precision(precision: str) -> str:
     """`auto` is bfloat16 on CPUs with native bfloat16 (AVX512-BF16, AMX), else float32.
 
-    Measured in bench/bench_nlp.py: bfloat16 ran 1.7x faster than float32 on this machine's
-    Sapphire Rapids cores with cosine > 0.9999 to it; dynamic int8 was about as fast but fell
-    to 0.97, below the 0.99 floor, so it is never chosen automatically.
+    Measured in bench/bench_nlp.py: bfloat16 ran 1.7x faster than float32 on Sapphire Rapids
+    cores with cosine > 0.9999 to it, but about 3x slower on AVX2-only cores, where torch
+    emulates it. Dynamic int8 moves the vectors (cosine 0.97 to float32), so it is never
+    chosen automatically.
     """
     if precision != "auto":
         return precision
@@ -232,6 +311,9 @@ def resolve_precision(precision: str) -> str:
 
 
 def _cpu_has_native_bfloat16() -> bool:
+    # torch's own dispatch level first: below AVX512 it has no bfloat16 kernels worth using.
+    if torch.backends.cpu.get_cpu_capability() in ("DEFAULT", "NO AVX", "AVX2", "ZVECTOR"):
+        return False
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:

