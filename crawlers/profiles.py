@@ -14,8 +14,9 @@ with a message that names the value and the form expected.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import yaml
@@ -28,11 +29,14 @@ from pydantic import (
     model_validator,
 )
 
+from crawlers.schedules import ProfileSchedule
 from crawlers.selectors import FieldSpec, alternatives, check_expression
 from index.document import Source, SourceKind
 
 SOURCES_DIR = Path(__file__).parent / "sources"
 DEMO_PROFILES = SOURCES_DIR / "demo.yaml"
+# Shared partial profiles that `template: <name>` merges under a profile's own keys.
+TEMPLATES_FILE = "_templates.yaml"
 
 SpiderName = Literal["listing", "feed", "sitemap", "channel", "reddit", "mastodon"]
 
@@ -150,8 +154,41 @@ class PageAction(BaseModel):
         return self
 
 
+class FeedOptions(BaseModel):
+    """How a feed's items become Documents (crawlers/spiders/feed.py).
+
+    `item_hosts` are hosts, besides the profile's own, whose item pages may be fetched (a feed
+    on feeds.example.org whose items are on www.example.org). An item on any other host, or
+    whose page cannot be fetched (404, refused, robots), is a Document of its own, made of the
+    feed's title, summary, date and link. `fetch_items: false` never fetches item pages (Reddit
+    and Mastodon feeds: the item page is a script shell, the feed holds the post)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item_hosts: list[str] = Field(default_factory=list)
+    fetch_items: bool = True
+
+    @field_validator("item_hosts")
+    @classmethod
+    def _hosts_are_hosts(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not re.fullmatch(r"[a-z0-9.\-]+(:\d{1,5})?", host):
+                raise ValueError(f"{host!r} is not a lower-case host[:port]")
+        return hosts
+
+
 class SourceProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Catalogue keys: `verified` only where a test checks the profile against a real capture
+    # (tests/crawlers/test_catalogue.py knows which); an unverified one ships disabled.
+    enabled: bool = True
+    verified: bool = False
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    # Card boards: an ad whose card is gone from this many fully crawled listings in a row is
+    # taken down, sooner when its own URL answers 404/410 (crawlers/takedowns.py).
+    takedown_after_absences: int = Field(default=3, ge=1, le=100)
+    feed: FeedOptions = FeedOptions()
 
     name: str = Field(min_length=1)
     site: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
@@ -173,6 +210,8 @@ class SourceProfile(BaseModel):
     # mirror at `base_url`. A mirror keeps the site's absolute links (Computrabajo's "next
     # page" is one), and those are links into the mirror, not to another site.
     mirror_of: str | None = None
+    # When the watch service re-crawls it (crawlers/schedules.py); none: the default schedule.
+    schedule: ProfileSchedule = None
 
     @property
     def uses_browser(self) -> bool:
@@ -204,6 +243,15 @@ class _ProfileFile(BaseModel):
     sources: list[SourceProfile] = Field(min_length=1)
 
 
+class LoadedProfiles(list[SourceProfile]):
+    """The enabled profiles of a file or folder; `disabled` holds the others, so that naming
+    one gives a clear message instead of "unknown source"."""
+
+    def __init__(self, enabled: list[SourceProfile], disabled: list[SourceProfile]) -> None:
+        super().__init__(enabled)
+        self.disabled = disabled
+
+
 def _describe(error: ValidationError) -> str:
     problems = []
     for issue in error.errors():
@@ -214,22 +262,86 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def load_profiles(path: Path = DEMO_PROFILES) -> list[SourceProfile]:
-    """Every source in one profile file, or a ProfileError naming the file and the field."""
+def _read_yaml(path: Path) -> Any:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ProfileError(f"{path}: cannot read profile file: {error}") from error
     except yaml.YAMLError as error:
         raise ProfileError(f"{path}: not valid YAML: {error}") from error
+
+
+def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """`own` over `base`, mappings merged key by key (a profile overrides one card field)."""
+    merged = dict(base)
+    for key, value in own.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_templates(folder: Path) -> dict[str, dict[str, Any]]:
+    """The `templates:` of `<folder>/_templates.yaml`, else of the shipped catalogue's."""
+    path = folder / TEMPLATES_FILE
+    path = path if path.exists() else SOURCES_DIR / TEMPLATES_FILE
+    raw = _read_yaml(path) if path.exists() else None
+    templates = raw.get("templates") if isinstance(raw, dict) else None
+    if not isinstance(templates, dict) or not all(isinstance(t, dict) for t in templates.values()):
+        raise ProfileError(f"{path}: templates: expected a mapping of name -> profile keys")
+    return templates
+
+
+def _apply_templates(path: Path, raw: Any) -> Any:
+    entries = raw.get("sources") if isinstance(raw, dict) else None
+    if not isinstance(entries, list) or not any(
+        isinstance(entry, dict) and "template" in entry for entry in entries
+    ):
+        return raw
+    templates = load_templates(path.parent)
+    resolved = []
+    for number, entry in enumerate(entries):
+        if isinstance(entry, dict) and "template" in entry:
+            own = {key: value for key, value in entry.items() if key != "template"}
+            name = entry["template"]
+            if name not in templates:
+                known = sorted(templates)
+                raise ProfileError(f"{path}: sources[{number}].template: {name!r} not in {known}")
+            entry = _merged(templates[name], own)
+        resolved.append(entry)
+    return {**raw, "sources": resolved}
+
+
+def _load_file(path: Path) -> list[SourceProfile]:
+    raw = _apply_templates(path, _read_yaml(path))
     try:
-        profiles = _ProfileFile.model_validate(raw).sources
+        return _ProfileFile.model_validate(raw).sources
     except ValidationError as error:
         raise ProfileError(f"{path}: {_describe(error)}") from error
-    duplicates = sorted({p.site for p in profiles if [q.site for q in profiles].count(p.site) > 1})
+
+
+def profile_files(folder: Path) -> list[Path]:
+    """The profile files of a catalogue folder: not the templates, not the demo web's."""
+    return sorted(
+        path
+        for path in folder.glob("*.yaml")
+        if not path.name.startswith("_") and path.name != DEMO_PROFILES.name
+    )
+
+
+def load_profiles(path: Path = DEMO_PROFILES, include_disabled: bool = False) -> LoadedProfiles:
+    """Every enabled source in one profile file, or in every profile file of a folder (the
+    catalogue, crawlers/sources/); `include_disabled` keeps the disabled ones too. A broken
+    file is a ProfileError naming the file and the field."""
+    files = profile_files(path) if path.is_dir() else [path]
+    profiles = [profile for file in files for profile in _load_file(file)]
+    sites = [profile.site for profile in profiles]
+    duplicates = sorted({site for site in sites if sites.count(site) > 1})
     if duplicates:
         raise ProfileError(f"{path}: sources: site ids must be unique, repeated: {duplicates}")
-    return profiles
+    enabled = [p for p in profiles if p.enabled or include_disabled]
+    return LoadedProfiles(enabled, [p for p in profiles if p not in enabled])
 
 
 def select_profiles(profiles: list[SourceProfile], sites: list[str]) -> list[SourceProfile]:
@@ -237,6 +349,14 @@ def select_profiles(profiles: list[SourceProfile], sites: list[str]) -> list[Sou
     if not sites:
         return profiles
     known = {profile.site: profile for profile in profiles}
+    disabled = {p.site: p for p in getattr(profiles, "disabled", []) if p.site in sites}
+    if disabled:
+        unverified = [site for site, p in disabled.items() if not p.verified]
+        raise ProfileError(
+            f"source(s) {sorted(disabled)} are disabled (enabled: false"
+            + (f"; not verified against a real capture: {sorted(unverified)}" if unverified else "")
+            + "): set `enabled: true` in the profile to crawl them"
+        )
     unknown = [site for site in sites if site not in known]
     if unknown:
         raise ProfileError(f"unknown source(s) {unknown}; known: {sorted(known)}")

@@ -181,12 +181,22 @@ def write_report(report: CrawlReport, crawls_dir: Path) -> Path:
     return path
 
 
+def log_file_settings(config: CrawlerSettings) -> dict[str, Any]:
+    """Scrapy's log (its notices about components switched off, retries, and, through the
+    root logger it configures, trafilatura's and htmldate's warnings) goes to
+    `<data dir>/logs/crawl.log`, appended, not to the terminal: the terminal gets the summary,
+    which names the JSON report."""
+    path = config.data_dir / "logs" / "crawl.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {"LOG_FILE": str(path.resolve()), "LOG_FILE_APPEND": True}
+
+
 def run_crawl(
     profiles: list[SourceProfile], config: CrawlerSettings, base_url: str | None = None
 ) -> CrawlReport:
     """Crawl the sources to completion (blocking; once per process) and report."""
     started = datetime.now(UTC)
-    process = CrawlerProcess(scrapy_settings(config))
+    process = CrawlerProcess(scrapy_settings(config) | log_file_settings(config))
     crawlers: list[tuple[SourceProfile, Crawler]] = []
     for profile in (p.with_base_url(base_url) for p in profiles):
         crawler = process.create_crawler(SPIDERS[profile.spider])

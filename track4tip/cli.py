@@ -16,8 +16,6 @@ from dotenv import load_dotenv
 from rich.console import Console
 from rich.markup import escape
 
-from api.alerting.engine import build_alert_engine
-from api.config import ApiSettings
 from crawlers.config import CrawlerSettings
 from crawlers.profiles import (
     DEMO_PROFILES,
@@ -32,21 +30,14 @@ from index.config import IndexSettings
 from index.document import SourceKind, Status
 from index.errors import IndexBackendError
 from index.queries import SearchQuery, Sort
-from linking.config import LinkingSettings
-from nlp.config import NlpSettings
 from nlp.errors import NlpError
 from nlp.types import TopicLabel
 from track4tip import views
 from track4tip.model_commands import model_app
-from track4tip.pipeline import (
-    AnalysisStage,
-    IndexingStage,
-    SpoolPaths,
-    StageTotals,
-    follow,
-    summarise,
-)
-from track4tip.users_commands import open_console_database, print_demo_users, users_app
+from track4tip.pipeline import AnalysisStage, IndexingStage, StageTotals, follow, summarise
+from track4tip.stages import build_analysis, build_indexing
+from track4tip.users_commands import print_demo_users, users_app
+from track4tip.watch_commands import register_watch_commands
 
 if TYPE_CHECKING:
     from crawlers.runner import CrawlReport
@@ -122,24 +113,11 @@ def _crawl(
 
 
 def _analysis(data_dir: Path, totals: StageTotals) -> AnalysisStage:
-    from nlp.pipeline import Analyzer
-
-    analyser = Analyzer.from_settings(NlpSettings())
-    return AnalysisStage(SpoolPaths.under(data_dir), analyser, totals)
+    return build_analysis(data_dir, totals)
 
 
 def _indexing(data_dir: Path, totals: StageTotals) -> IndexingStage:
-    from linking.step import LinkingStep
-
-    index_settings = IndexSettings(data_dir=data_dir)
-    backend = open_index(index_settings)
-    # Alert rules run on every newly indexed batch (api/alerting/engine.py).
-    database = open_console_database(ApiSettings(), index_settings)
-    alerts = build_alert_engine(ApiSettings(), backend, database)
-    linking = LinkingStep.open(data_dir, LinkingSettings(), NlpSettings())
-    return IndexingStage(
-        SpoolPaths.under(data_dir), backend, totals, linking=linking, on_indexed=alerts.evaluate
-    )
+    return build_indexing(data_dir, totals)[0]
 
 
 @app.command()
@@ -312,6 +290,8 @@ def demo(
             "data_dir": settings.data_dir / "demo",
             "download_delay": 0.0,
             "autothrottle": False,
+            # The demo web listens on loopback, which the egress guard refuses otherwise.
+            "crawl_allowed_private_networks": ["127.0.0.1/32"],
         }
     )
     shutil.rmtree(settings.data_dir, ignore_errors=True)
@@ -350,6 +330,7 @@ capture_app = typer.Typer(help="Evidence kept by the crawler (WARC files, screen
 app.add_typer(capture_app, name="capture")
 app.add_typer(model_app, name="model")
 app.add_typer(users_app, name="users")
+register_watch_commands(app, console)
 
 
 @capture_app.command("verify")

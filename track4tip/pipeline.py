@@ -18,6 +18,7 @@ from crawlers.spool import SpoolReader, SpoolWriter
 from index.base import IndexBackend, UpsertReport
 from index.document import Document, Status
 from index.queries import SearchQuery
+from index.versioning import Change, revise
 from nlp.types import RiskLabel, TextInput
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class IndexReport(UpsertReport):
 
     taken_down: int = 0
     superseded: int = 0
+    # Per site: [new, changed, taken down], when the stage was asked to count them (watch).
+    by_site: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def written(self) -> int:
@@ -86,6 +89,27 @@ class IndexReport(UpsertReport):
         if isinstance(other, IndexReport):
             self.taken_down += other.taken_down
             self.superseded += other.superseded
+            for site, counts in other.by_site.items():
+                mine = self.by_site.setdefault(site, [0, 0, 0])
+                self.by_site[site] = [a + b for a, b in zip(mine, counts, strict=True)]
+
+
+def changes_by_site(documents: Sequence[Document], backend: IndexBackend) -> dict[str, list[int]]:
+    """[new, changed, taken down] per site that upserting `documents` will make, decided by
+    the backends' own rule (index/versioning.py); costs one lookup of the batch's ids."""
+    stored = backend.latest([document.id for document in documents])
+    counts: dict[str, list[int]] = {}
+    for document in documents:
+        before = stored.get(document.id)
+        change = revise(before, document).change
+        row = counts.setdefault(document.source.site, [0, 0, 0])
+        if change == Change.CREATED:
+            row[0] += 1
+        elif change == Change.UPDATED:
+            row[1] += 1
+        elif document.status == Status.TAKEN_DOWN and before and before.status == Status.ACTIVE:
+            row[2] += 1
+    return counts
 
 
 def _newly_taken_down(documents: Sequence[Document], backend: IndexBackend) -> int:
@@ -104,6 +128,7 @@ def index_batch(
     size: int,
     linking: LinkingStep | None = None,
     on_indexed: BatchHook | None = None,
+    count_sites: bool = False,
 ) -> IndexReport:
     """Link the next batch of analysed documents, write it to the index, then hand it to
     `on_indexed` before the cursor moves: a crash in between repeats all three (linking is
@@ -118,6 +143,7 @@ def index_batch(
     if linking is not None:
         documents = linking.link(documents, backend)
     marking = _newly_taken_down(documents, backend)
+    by_site = changes_by_site(documents, backend) if count_sites and documents else {}
     upserted = backend.upsert(documents) if documents else UpsertReport()
     taken_down = min(marking, upserted.unchanged)  # one the engine refused was not marked
     if on_indexed is not None and documents:
@@ -130,6 +156,7 @@ def index_batch(
         rejected=upserted.rejected,
         taken_down=taken_down,
         superseded=superseded,
+        by_site=by_site,
     )
 
 
@@ -192,12 +219,14 @@ class IndexingStage:
         totals: StageTotals,
         linking: LinkingStep | None = None,
         on_indexed: BatchHook | None = None,
+        count_sites: bool = False,
     ) -> None:
         self.paths = paths
         self.backend = backend
         self.totals = totals
         self.linking = linking
         self.on_indexed = on_indexed
+        self.count_sites = count_sites
 
     def pending(self) -> int:
         return _pending(self.paths.analysed, INDEXER)
@@ -223,7 +252,12 @@ class IndexingStage:
         try:
             while reader.pending():
                 report = index_batch(
-                    reader, self.backend, batch_size, self.linking, self.on_indexed
+                    reader,
+                    self.backend,
+                    batch_size,
+                    self.linking,
+                    self.on_indexed,
+                    count_sites=self.count_sites,
                 )
                 done += report.written
                 self.totals.indexed.add(report)

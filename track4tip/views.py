@@ -40,6 +40,8 @@ def stage_progress(console: Console, label: str, total: int | None) -> Iterator[
         yield update
 
 
+# Unchanged and taken-down counts matter most on incremental re-crawls (the watch service).
+_NUMBER_COLUMNS = ("pages", "documents", "unchanged", "taken down", "bytes")
 _COUNTED_COLUMNS = ("errors", "links dropped", "warnings")
 
 
@@ -51,15 +53,15 @@ def print_crawl_report(console: Console, report: CrawlReport) -> None:
     """One row per source, then where the full report (unchanged pages, take-downs, dropped
     documents, browser counters) was written."""
     table = Table(title="Crawl")
-    for column in ("source", "pages", "documents", "bytes", *_COUNTED_COLUMNS):
-        table.add_column(
-            column, justify="right" if column in ("pages", "documents", "bytes") else "left"
-        )
+    for column in ("source", *_NUMBER_COLUMNS, *_COUNTED_COLUMNS):
+        table.add_column(column, justify="right" if column in _NUMBER_COLUMNS else "left")
     for source in report.sources:
         table.add_row(
             source.site,
             str(source.pages_fetched),
             str(source.documents),
+            str(source.unchanged),
+            str(source.taken_down),
             str(source.bytes),
             _counts(source.errors),
             _counts(source.links_dropped),

@@ -5,7 +5,12 @@ crawler. Requests go to canonical URLs (crawlers.urls), stay on the profile's ho
 site id for the middlewares, and share one errback that counts every failure by reason. A link
 that is not followed is counted by reason (crawlers/rejections.py): `off_site`, `not_http`.
 When the profile points at a mirror (`--base-url`), absolute links to the host the profile was
-written for lead into the mirror.
+written for lead into the mirror. A feed profile's `feed.item_hosts` are followed as well.
+
+With incremental crawling, `IncrementalSpiderMiddleware` (switched on here, for these spiders
+only) records a page's state once it is parsed and its Documents spooled; a known ad or article
+that now answers 404/410 is spooled as taken_down, and nothing else is (a vanished listing page
+is an error, not an ad).
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.dates import parse_date, parse_relative_date
-from crawlers.incremental import GONE_META, STATE_PATH_SETTING, NotModified, known_page_requests
+from crawlers.incremental import (
+    GONE_META,
+    RECHECKED_CALLBACKS,
+    STATE_PATH_SETTING,
+    NotModified,
+    known_page_requests,
+)
 from crawlers.middlewares import CAPTURE_META, SITE_META
 from crawlers.profiles import SourceProfile
 from crawlers.rejections import (
@@ -67,6 +78,11 @@ def has_scripts(response: Response) -> bool:
 
 class ProfileSpider(scrapy.Spider):
     name = "profile"
+    # Scrapy's settings carry no SPIDER_MIDDLEWARES of ours, so nothing else is replaced here;
+    # Scrapy reads this from the class before any instance exists.
+    custom_settings: dict[str, Any] | None = {  # noqa: RUF012
+        "SPIDER_MIDDLEWARES": {"crawlers.incremental.IncrementalSpiderMiddleware": 950},
+    }
 
     def __init__(self, profile: SourceProfile, **kwargs: Any) -> None:
         super().__init__(name=f"{self.name}:{profile.site}", **kwargs)
@@ -76,6 +92,7 @@ class ProfileSpider(scrapy.Spider):
         self._host = site_host(start.geturl())
         self._origin = (start.scheme, start.netloc)
         self._mirrored_host = site_host(profile.mirror_of) if profile.mirror_of else None
+        self._other_hosts = frozenset(profile.feed.item_hosts)
 
     async def start(self) -> Any:
         for url in self.profile.absolute_start_urls():
@@ -99,12 +116,16 @@ class ProfileSpider(scrapy.Spider):
         target = self.on_this_site(canonical_url(url))
         if target is None:
             return None
-        meta: dict[str, Any] = {SITE_META: self.site}
+        meta: dict[str, Any] = {SITE_META: self.site, **self.request_meta(callback)}
         if render or self.profile.render:
             meta |= self._render_meta()
         return scrapy.Request(
             target, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta
         )
+
+    def request_meta(self, callback: Callable[..., Any]) -> dict[str, Any]:
+        """Extra meta for a request to `callback` (a spider that needs some overrides it)."""
+        return {}
 
     def on_this_site(self, url: str) -> str | None:
         """`url` when it is a page of this source (moved onto the mirror when it names the
@@ -114,7 +135,7 @@ class ProfileSpider(scrapy.Spider):
             record_dropped_link(self.crawler.stats, self.site, NOT_HTTP, url)
             return None
         host = site_host(url)
-        if host == self._host:
+        if host == self._host or host in self._other_hosts:
             return url
         if host == self._mirrored_host:
             return urlunsplit((*self._origin, parts.path, parts.query, ""))
@@ -174,7 +195,7 @@ class ProfileSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if isinstance(failure.value, HttpError) and response is not None:
             last_seen = response.meta.get(GONE_META)
-            if last_seen:
+            if last_seen and self.is_recheck(failure):
                 self.crawler.stats.inc_value(site_key(self.site, "taken_down"))
                 return [self.taken_down(response, datetime.fromisoformat(last_seen))]
         reason, detail = reason_for_failure(failure)
@@ -182,6 +203,11 @@ class ProfileSpider(scrapy.Spider):
         url = request.url if request is not None else "?"
         record_rejection(self.crawler.stats, self.site, reason, url, detail)
         return []
+
+    def is_recheck(self, failure: Failure) -> bool:
+        """Whether the failed request read an ad or article (never a listing page)."""
+        request = getattr(failure, "request", None)
+        return getattr(getattr(request, "callback", None), "__name__", None) in RECHECKED_CALLBACKS
 
     def taken_down(self, response: Response, last_seen: datetime) -> Document:
         """A vanished ad: no content (the index keeps what it stored), gone now, last seen
@@ -192,7 +218,10 @@ class ProfileSpider(scrapy.Spider):
         return gone.model_copy(update={"first_seen": last_seen, "last_seen": last_seen})
 
     def reject(self, response: Response, reason: str, detail: str = "") -> None:
-        record_rejection(self.crawler.stats, self.site, reason, response.url, detail)
+        self.reject_url(response.url, reason, detail)
+
+    def reject_url(self, url: str, reason: str, detail: str = "") -> None:
+        record_rejection(self.crawler.stats, self.site, reason, url, detail)
 
     def reject_empty(self, response: Response) -> Iterator[scrapy.Request]:
         """An empty main content: JavaScript may fill it (render it, if the profile says so,

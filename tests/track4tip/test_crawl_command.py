@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from crawlers.runner import CrawlReport, SourceReport
 from tests.track4tip.cli_process import FAST_CRAWL, track4tip
 from track4tip.demo_site import DemoSite
+from track4tip.views import print_crawl_report
 
 
 @pytest.mark.parametrize(
@@ -95,3 +99,19 @@ def test_selectors_that_match_nothing_are_warnings_in_the_summary_and_report(
     assert sources["clasificados"]["warnings"] == {"no_match:cards.item": 1}
     assert sources["clasificados"]["documents"] == 7
     assert report["totals"]["warnings"] == {"no_match:cards.item": 1, "no_match:links.detail": 2}
+
+
+def test_the_crawl_table_shows_unchanged_pages_and_take_downs() -> None:
+    now = datetime.now(UTC)
+    source = SourceReport(
+        site="elempleo", spider="listing", pages_fetched=12, unchanged=9, taken_down=2
+    )
+    console = Console(record=True, width=200)
+    print_crawl_report(console, CrawlReport(started_at=now, finished_at=now, sources=[source]))
+    lines = console.export_text().splitlines()
+    (header,) = (line for line in lines if "┃" in line)
+    (row,) = (line for line in lines if "│" in line)
+    columns = [cell.strip() for cell in header.split("┃")]
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[columns.index("unchanged")] == "9"
+    assert cells[columns.index("taken down")] == "2"
