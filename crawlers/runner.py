@@ -7,7 +7,8 @@ blocks until every crawler has finished. Twisted's reactor cannot be restarted w
 so `run_crawl` works once per process: callers that crawl more than once (the CLI's
 `run` loop, tests) use `run_crawl_in_subprocess`, which runs it in a child started with the
 multiprocessing "spawn" context and returns the child's report (an exception in the child is
-raised in the caller).
+raised in the caller). Given `on_progress`, it also hands the caller each source's running
+pages, documents and errors while the child crawls (crawlers/progress.py).
 
 Each crawl writes its report as JSON to `<data_dir>/crawls/<UTC timestamp>.json`, and names
 that file in the report it returns (`report_file`). Per source the report counts, besides pages
@@ -19,6 +20,7 @@ selector that matched nothing); see crawlers/rejections.py for the reasons.
 from __future__ import annotations
 
 import multiprocessing
+import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -30,6 +32,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawlers.config import CrawlerSettings
 from crawlers.profiles import SourceProfile
+from crawlers.progress import PROGRESS_FILE_SETTING, ProgressCallback, follow_progress
 from crawlers.rejections import ROBOTS_DISALLOWED, error_key, site_key
 from crawlers.rendering import render_settings
 from crawlers.settings import scrapy_settings
@@ -192,11 +195,16 @@ def log_file_settings(config: CrawlerSettings) -> dict[str, Any]:
 
 
 def run_crawl(
-    profiles: list[SourceProfile], config: CrawlerSettings, base_url: str | None = None
+    profiles: list[SourceProfile],
+    config: CrawlerSettings,
+    base_url: str | None = None,
+    progress_file: Path | None = None,
 ) -> CrawlReport:
-    """Crawl the sources to completion (blocking; once per process) and report."""
+    """Crawl the sources to completion (blocking; once per process) and report; with a
+    `progress_file`, each source's running counts are appended to it (crawlers/progress.py)."""
     started = datetime.now(UTC)
-    process = CrawlerProcess(scrapy_settings(config) | log_file_settings(config))
+    progress = {PROGRESS_FILE_SETTING: str(progress_file)} if progress_file else {}
+    process = CrawlerProcess(scrapy_settings(config) | log_file_settings(config) | progress)
     crawlers: list[tuple[SourceProfile, Crawler]] = []
     for profile in (p.with_base_url(base_url) for p in profiles):
         crawler = process.create_crawler(SPIDERS[profile.spider])
@@ -214,26 +222,43 @@ def run_crawl(
 
 
 def _run_crawl_in_child(
-    profiles: list[dict[str, Any]], config: dict[str, Any], base_url: str | None
+    profiles: list[dict[str, Any]],
+    config: dict[str, Any],
+    base_url: str | None,
+    progress_file: str | None = None,
 ) -> dict[str, Any]:
     report = run_crawl(
         [SourceProfile.model_validate(profile) for profile in profiles],
         CrawlerSettings.model_validate(config),
         base_url,
+        Path(progress_file) if progress_file else None,
     )
     return report.model_dump(mode="json", exclude={"totals"})
 
 
 def run_crawl_in_subprocess(
-    profiles: list[SourceProfile], config: CrawlerSettings, base_url: str | None = None
+    profiles: list[SourceProfile],
+    config: CrawlerSettings,
+    base_url: str | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> CrawlReport:
-    """`run_crawl` in a fresh child process (a new reactor each time); returns its report."""
+    """`run_crawl` in a fresh child process (a new reactor each time); returns its report.
+    `on_progress`, if given, gets each source's running counts while the child crawls (in
+    the calling thread), and every source's last counts before this returns."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    # The child writes progress lines to a file here that this process reads as they come.
+    with (
+        tempfile.TemporaryDirectory(prefix="track4tip-progress-") as folder,
+        ProcessPoolExecutor(max_workers=1, mp_context=context) as pool,
+    ):
+        progress_file = Path(folder) / "progress.jsonl" if on_progress else None
         future = pool.submit(
             _run_crawl_in_child,
             [profile.model_dump(mode="json") for profile in profiles],
             config.model_dump(mode="json"),
             base_url,
+            str(progress_file) if progress_file else None,
         )
+        if progress_file is not None and on_progress is not None:
+            follow_progress(progress_file, future, on_progress)
         return CrawlReport.model_validate(future.result())

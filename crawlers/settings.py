@@ -17,6 +17,7 @@ from crawlers.egress import ALLOWED_SETTING
 from crawlers.incremental import STATE_PATH_SETTING
 from crawlers.middlewares import WARC_DIR_SETTING, WARC_MAX_BYTES_SETTING
 from crawlers.pipelines import SPOOL_FSYNC_SETTING, SPOOL_PATH_SETTING
+from crawlers.progress import PROGRESS_FILE_SETTING
 
 _SCRAPY_MW = "scrapy.downloadermiddlewares"
 
@@ -77,6 +78,9 @@ def scrapy_settings(config: CrawlerSettings) -> dict[str, Any]:
         "LOG_LEVEL": config.log_level,
         "DOWNLOADER_MIDDLEWARES": _downloader_middlewares(),
         "ITEM_PIPELINES": {"crawlers.pipelines.SpoolPipeline": 300},
+        # Off (NotConfigured) until the runner names a progress file for the crawl.
+        "EXTENSIONS": {"crawlers.progress.CrawlProgress": 500},
+        PROGRESS_FILE_SETTING: "",
         SPOOL_PATH_SETTING: str(config.spool_path.resolve()),
         SPOOL_FSYNC_SETTING: config.spool_fsync,
         WARC_DIR_SETTING: str(config.warc_dir.resolve()),

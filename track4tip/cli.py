@@ -40,6 +40,7 @@ from track4tip.users_commands import print_demo_users, users_app
 from track4tip.watch_commands import register_watch_commands
 
 if TYPE_CHECKING:
+    from crawlers.progress import ProgressCallback
     from crawlers.runner import CrawlReport
 
 app = typer.Typer(
@@ -82,6 +83,14 @@ BaseUrlOption = Annotated[
     ),
 ]
 BatchOption = Annotated[int, typer.Option(min=1, help="Documents per batch.")]
+ProgressOption = Annotated[
+    bool,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Show each source's pages, documents and errors while it is crawled (redrawn in "
+        "place on a terminal, a line every few seconds otherwise).",
+    ),
+]
 
 
 @app.callback()
@@ -105,11 +114,14 @@ def _selected_profiles(path: Path, sites: list[str] | None) -> list[SourceProfil
 # `search` and `users` start without Scrapy, spaCy or torch, and a crawl without the NLP
 # (tests/test_import_weight.py).
 def _crawl(
-    settings: CrawlerSettings, profiles: list[SourceProfile], base_url: str | None
+    settings: CrawlerSettings,
+    profiles: list[SourceProfile],
+    base_url: str | None,
+    on_progress: ProgressCallback | None = None,
 ) -> CrawlReport:
     from crawlers.runner import run_crawl_in_subprocess
 
-    return run_crawl_in_subprocess(profiles, settings, base_url=base_url)
+    return run_crawl_in_subprocess(profiles, settings, base_url=base_url, on_progress=on_progress)
 
 
 def _analysis(data_dir: Path, totals: StageTotals) -> AnalysisStage:
@@ -125,12 +137,15 @@ def crawl(
     source: SourceOption = None,
     base_url: BaseUrlOption = None,
     profiles: ProfilesOption = DEMO_PROFILES,
+    progress: ProgressOption = True,
 ) -> None:
     """Crawl sources into the spool.
 
     Example: track4tip crawl --source empleosya --base-url http://127.0.0.1:8080
     """
-    report = _crawl(CrawlerSettings(), _selected_profiles(profiles, source), base_url)
+    selected = _selected_profiles(profiles, source)
+    with views.crawl_progress(console, show=progress) as on_progress:
+        report = _crawl(CrawlerSettings(), selected, base_url, on_progress)
     views.print_crawl_report(console, report)
 
 
@@ -160,11 +175,14 @@ def index_command(batch_size: BatchOption = 256) -> None:
 
 
 def _crawl_in_background(
-    settings: CrawlerSettings, profiles: list[SourceProfile], base_url: str | None
+    settings: CrawlerSettings,
+    profiles: list[SourceProfile],
+    base_url: str | None,
+    on_progress: ProgressCallback,
 ) -> tuple[threading.Thread, list[CrawlReport]]:
     reports: list[CrawlReport] = []
     thread = threading.Thread(
-        target=lambda: reports.append(_crawl(settings, profiles, base_url)),
+        target=lambda: reports.append(_crawl(settings, profiles, base_url, on_progress)),
         name="crawl",
         daemon=True,
     )
@@ -177,15 +195,18 @@ def _run_all(
     profiles: list[SourceProfile],
     base_url: str | None,
     batch_size: int,
+    show_progress: bool = True,
 ) -> tuple[IndexingStage, CrawlReport]:
     """Crawl in the background while analysis and indexing follow; returns the open index."""
     totals = StageTotals()
     analysis = _analysis(settings.data_dir, totals)
     indexing = _indexing(settings.data_dir, totals)
-    thread, reports = _crawl_in_background(settings, profiles, base_url)
-    with views.stage_progress(console, "Crawling, analysing, indexing", None) as progress:
-        follow(analysis, indexing, thread.is_alive, batch_size, progress)
-    thread.join()
+    # The sources' rows open first: on a terminal the stage bar is then drawn under them.
+    with views.crawl_progress(console, show=show_progress) as on_progress:
+        thread, reports = _crawl_in_background(settings, profiles, base_url, on_progress)
+        with views.stage_progress(console, "Crawling, analysing, indexing", None) as progress:
+            follow(analysis, indexing, thread.is_alive, batch_size, progress)
+        thread.join()
     if not reports:
         console.print("[red]error:[/red] the crawl process ended without a report (see its log)")
         raise typer.Exit(code=1)
@@ -200,13 +221,14 @@ def run(
     base_url: BaseUrlOption = None,
     profiles: ProfilesOption = DEMO_PROFILES,
     batch_size: BatchOption = 64,
+    progress: ProgressOption = True,
 ) -> None:
     """Crawl, analyse and index at once; analysis follows the crawl without blocking it.
 
     Example: track4tip run --source noticias
     """
     selected = _selected_profiles(profiles, source)
-    indexing, _ = _run_all(CrawlerSettings(), selected, base_url, batch_size)
+    indexing, _ = _run_all(CrawlerSettings(), selected, base_url, batch_size, progress)
     indexing.close()
 
 

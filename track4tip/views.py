@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+)
 from rich.table import Table
 
 from index.document import Document, Status
@@ -20,6 +28,7 @@ from track4tip.pipeline import Progress as StageProgress
 
 if TYPE_CHECKING:
     from crawlers.capture import VerifyReport
+    from crawlers.progress import ProgressCallback, SourceProgress
     from crawlers.runner import CrawlReport
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -38,6 +47,92 @@ def stage_progress(console: Console, label: str, total: int | None) -> Iterator[
             progress.update(task, completed=done, total=max(total or 0, done + remaining))
 
         yield update
+
+
+# Often enough to show a long crawl is alive, seldom enough not to flood a log or journal.
+PLAIN_PROGRESS_EVERY = 5.0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def progress_counts(progress: SourceProgress) -> str:
+    """`40 pages, 38 documents, 1 error`"""
+    return ", ".join(
+        (
+            _plural(progress.pages, "page"),
+            _plural(progress.documents, "document"),
+            _plural(progress.errors, "error"),
+        )
+    )
+
+
+def progress_line(progress: SourceProgress) -> str:
+    """`progress elempleo: 40 pages, 38 documents, 1 error` (`, done` once it finished)."""
+    done = ", done" if progress.finished else ""
+    return f"progress {progress.site}: {progress_counts(progress)}{done}"
+
+
+class PlainProgressLines:
+    """A line per source at most every `every` seconds, and always its last counts when it
+    finishes: for pipes and logs, where a table redrawn in place would be noise."""
+
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        every: float = PLAIN_PROGRESS_EVERY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.say = say
+        self.every = every
+        self.clock = clock
+        self._said_at: dict[str, float] = {}
+
+    def __call__(self, progress: SourceProgress) -> None:
+        now = self.clock()
+        said_at = self._said_at.get(progress.site)
+        if not progress.finished and said_at is not None and now - said_at < self.every:
+            return
+        self._said_at[progress.site] = now
+        self.say(progress_line(progress))
+
+
+def _live_rows(progress_bar: Progress) -> ProgressCallback:
+    """One row per source, added when its first counts arrive and updated in place."""
+    tasks: dict[str, TaskID] = {}
+
+    def update(progress: SourceProgress) -> None:
+        if progress.site not in tasks:
+            tasks[progress.site] = progress_bar.add_task(
+                escape(progress.site), total=None, counts=""
+            )
+        # A total makes the task finished, which turns its spinner into the tick.
+        total = 1 if progress.finished else None
+        task = tasks[progress.site]
+        progress_bar.update(
+            task, total=total, completed=total or 0, counts=progress_counts(progress)
+        )
+
+    return update
+
+
+@contextmanager
+def crawl_progress(console: Console, show: bool = True) -> Iterator[ProgressCallback]:
+    """The callback the crawl runner feeds with each source's running counts: a table
+    refreshed in place on a terminal, plain lines otherwise, nothing when not `show`n."""
+    if not show:
+        yield lambda progress: None
+    elif not console.is_terminal:
+        yield PlainProgressLines(lambda line: console.print(escape(line), highlight=False))
+    else:
+        columns = [
+            SpinnerColumn(finished_text="[green]✓[/green]"),
+            TextColumn("{task.description}"),
+            TextColumn("{task.fields[counts]}"),
+        ]
+        with Progress(*columns, console=console, transient=False) as progress_bar:
+            yield _live_rows(progress_bar)
 
 
 # Unchanged and taken-down counts matter most on incremental re-crawls (the watch service).

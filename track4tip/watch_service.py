@@ -185,8 +185,13 @@ class WatchService:
 
     def _crawl(self, profile: SourceProfile) -> CrawlReport:
         from crawlers.runner import run_crawl_in_subprocess
+        from track4tip.views import PlainProgressLines
 
-        return run_crawl_in_subprocess([profile], self.crawler, base_url=self.base_url)
+        # Plain lines, never a redrawn table: several crawls share the service's output.
+        progress = PlainProgressLines(self.say)
+        return run_crawl_in_subprocess(
+            [profile], self.crawler, base_url=self.base_url, on_progress=progress
+        )
 
     def _postpone(self, site: str, when: datetime) -> None:
         if self.scheduler is not None and not self.stop.is_set():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -169,6 +170,8 @@ def test_watch_stops_cleanly_then_follows_a_changing_site(tmp_path: Path) -> Non
     assert [alert["document"]["title"] for alert in _Hook.received] == [
         "Se busca zapatero remendón en Callao"
     ]
+    # Each crawl the service makes reports its progress while it runs, ending with "done".
+    assert re.search(r"progress clasificados: \d+ pages?, .*done$", log.read_text(), re.M)
 
 
 def _follow_changes(site_dir: Path, data_dir: Path, second: subprocess.Popen) -> None:
