@@ -29,9 +29,7 @@ so an ad that is no longer linked from any listing is still found gone.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from collections.abc import AsyncIterator, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +42,7 @@ from scrapy.http import Response
 
 from crawlers.middlewares import SITE_META
 from crawlers.rejections import site_key
+from crawlers.state_database import StateDatabase
 from crawlers.urls import canonical_url
 from index.document import Document, utc_now
 
@@ -94,17 +93,9 @@ class KnownPage:
     gone: bool
 
 
-class CrawlState:
+class CrawlState(StateDatabase):
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as conn:
-            conn.execute(_SCHEMA)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as conn, conn:
-            yield conn
+        super().__init__(path, _SCHEMA)
 
     def get(self, site: str, url: str) -> KnownPage | None:
         with self._db() as conn:

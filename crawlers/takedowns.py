@@ -18,13 +18,11 @@ hash is stored only after its Document is spooled, so a failed spool is retried 
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from crawlers.state_database import StateDatabase
 from index.document import utc_now
 
 _SCHEMA = """
@@ -42,17 +40,9 @@ class AbsentCard:
     absences: int
 
 
-class CardState:
+class CardState(StateDatabase):
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        with self._db() as conn:
-            conn.execute(_SCHEMA)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as conn, conn:
-            yield conn
+        super().__init__(path, _SCHEMA)
 
     def stored_hash(self, site: str, url: str) -> str | None:
         """The hash of the card as last spooled, None when new or taken down since."""

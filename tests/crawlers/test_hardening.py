@@ -19,10 +19,12 @@ from pydantic import ValidationError
 from crawlers.capture import WarcStore
 from crawlers.config import CrawlerSettings
 from crawlers.egress import EgressPolicy
+from crawlers.incremental import CrawlState
 from crawlers.jsonld import extract_job_posting
 from crawlers.rendering import chromium_launch_options
 from crawlers.settings import scrapy_settings
 from crawlers.spool import SpoolWriter
+from crawlers.takedowns import CardState
 from tests.factories import make_document
 
 ALLOWED = "TRACK4TIP_CRAWL_ALLOWED_PRIVATE_NETWORKS"
@@ -184,3 +186,11 @@ def test_captures_screenshots_and_the_spool_are_owner_only(tmp_path: Path) -> No
     assert len(modes) == 5 and set(modes.values()) == {0o600}, modes
     for folder in (tmp_path / "data", warc_dir, warc_dir / "screenshots"):
         assert _mode(folder) == 0o700, folder
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_the_crawl_state_is_owner_only(tmp_path: Path) -> None:
+    state = tmp_path / "state" / "crawl-state.sqlite"
+    CrawlState(state)
+    CardState(state)  # the cards' table lives in the same file
+    assert _mode(state) == 0o600 and _mode(state.parent) == 0o700
