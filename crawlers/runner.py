@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, computed_field
 from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawlers.config import CrawlerSettings
+from crawlers.private_files import create_private, private_dir, touch_private
 from crawlers.profiles import SourceProfile
 from crawlers.progress import PROGRESS_FILE_SETTING, ProgressCallback, follow_progress
 from crawlers.rejections import ROBOTS_DISALLOWED, error_key, site_key
@@ -177,10 +178,13 @@ def source_report(profile: SourceProfile, stats: dict[str, Any]) -> SourceReport
 
 
 def write_report(report: CrawlReport, crawls_dir: Path) -> Path:
-    crawls_dir.mkdir(parents=True, exist_ok=True)
+    """The report names sources and counts what they published: owner-only, like the
+    captures (crawlers/private_files.py)."""
+    private_dir(crawls_dir)
     stamp = report.started_at.strftime("%Y%m%dT%H%M%S.%fZ")
     path = crawls_dir / f"{stamp}.json"
-    path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    with create_private(path) as handle:
+        handle.write(report.model_dump_json(indent=2).encode("utf-8"))
     return path
 
 
@@ -188,10 +192,29 @@ def log_file_settings(config: CrawlerSettings) -> dict[str, Any]:
     """Scrapy's log (its notices about components switched off, retries, and, through the
     root logger it configures, trafilatura's and htmldate's warnings) goes to
     `<data dir>/logs/crawl.log`, appended, not to the terminal: the terminal gets the summary,
-    which names the JSON report."""
+    which names the JSON report. The log names every URL fetched, so it is created
+    owner-only before Scrapy appends to it (an appending open keeps a file's mode)."""
     path = config.data_dir / "logs" / "crawl.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    touch_private(path)
     return {"LOG_FILE": str(path.resolve()), "LOG_FILE_APPEND": True}
+
+
+def private_crawl_outputs(
+    config: CrawlerSettings, sites: list[str], progress_file: Path | None = None
+) -> None:
+    """Folders and files Scrapy itself fills with URLs and pages, made owner-only before the
+    crawl: the HTTP cache and each source's JOBDIR are folders (what Scrapy writes inside
+    them keeps the umask's mode, but no other account can enter them), the progress file an
+    empty owner-only file that crawlers/progress.py then appends to."""
+    if config.http_cache:
+        private_dir(config.http_cache_dir)
+    if config.job_dir is not None:
+        for site in sites:
+            private_dir(config.job_dir / site)
+    if progress_file is not None:
+        private_dir(progress_file.parent, tighten=False)
+        touch_private(progress_file)
 
 
 def run_crawl(
@@ -203,6 +226,7 @@ def run_crawl(
     """Crawl the sources to completion (blocking; once per process) and report; with a
     `progress_file`, each source's running counts are appended to it (crawlers/progress.py)."""
     started = datetime.now(UTC)
+    private_crawl_outputs(config, [p.site for p in profiles], progress_file)
     progress = {PROGRESS_FILE_SETTING: str(progress_file)} if progress_file else {}
     process = CrawlerProcess(scrapy_settings(config) | log_file_settings(config) | progress)
     crawlers: list[tuple[SourceProfile, Crawler]] = []

@@ -9,6 +9,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from crawlers.egress import EgressPolicy
 from crawlers.incremental import CrawlState
 from crawlers.jsonld import extract_job_posting
 from crawlers.rendering import chromium_launch_options
+from crawlers.runner import CrawlReport, log_file_settings, private_crawl_outputs, write_report
 from crawlers.settings import scrapy_settings
 from crawlers.spool import SpoolWriter
 from crawlers.takedowns import CardState
@@ -194,3 +196,23 @@ def test_the_crawl_state_is_owner_only(tmp_path: Path) -> None:
     CrawlState(state)
     CardState(state)  # the cards' table lives in the same file
     assert _mode(state) == 0o600 and _mode(state.parent) == 0o700
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_reports_logs_and_scrapy_folders_are_owner_only(tmp_path: Path) -> None:
+    """The crawl report, crawl.log, the progress file, the HTTP cache and JOBDIRs name the URLs
+    fetched (the cache and JOBDIRs hold pages and queued requests too)."""
+    jobs = tmp_path / "jobs"
+    config = CrawlerSettings(data_dir=tmp_path / "data", http_cache=True, job_dir=jobs)
+    now = datetime.now(UTC)
+    report = write_report(
+        CrawlReport(started_at=now, finished_at=now, sources=[]), config.crawls_dir
+    )
+    log_file = Path(log_file_settings(config)["LOG_FILE"])
+    progress_file = tmp_path / "progress" / "progress.jsonl"
+    private_crawl_outputs(config, ["example.org"], progress_file)
+    files = [report, log_file, progress_file]
+    folders = [config.crawls_dir, log_file.parent, config.http_cache_dir]
+    folders += [jobs / "example.org", progress_file.parent]
+    assert [path for path in files + folders if _mode(path) & 0o077] == []
+    assert _mode(report) == _mode(log_file) == _mode(progress_file) == 0o600
