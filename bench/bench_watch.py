@@ -5,9 +5,10 @@
 Serves a copy of the demo web on loopback, writes 20 profiles (the demo's four sites, each
 repeated under its own site id, intervals of 20-60 s), and runs `track4tip watch` as a real
 process with an alert rule matching every document, delivered to a loopback webhook. Every
-30 s a new ad page is added to the classifieds listing. Prints documents indexed per minute
-(from the run history), the time from each new page appearing to its first alert, and the
-watch process's RSS once analysis is ready and at the end. Figures only, no assertions.
+30 s a new ad page is added to the classifieds listing (the demo's arrivals,
+track4tip/demo_watch.py). Prints documents indexed per minute (from the run history), the
+time from each new page appearing to its first alert, and the watch process's RSS once
+analysis is ready, at each minute and at the end. Figures only, no assertions.
 """
 
 from __future__ import annotations
@@ -38,11 +39,7 @@ from api.database import ConsoleDatabase  # noqa: E402
 from index.source_runs import SourceRunStore  # noqa: E402
 from tests.api.alert_parts import http_server  # noqa: E402
 from track4tip.demo_site import DemoSite, site_root  # noqa: E402
-
-AD = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><main><article class="ad"><h1 class="ad-title">{title}</h1><div class="ad-body"><p>Se
-busca personal para {title}, turno completo, pago semanal en Lima. Llamar al 98755{n:04d}.</p>
-</div></article></main></body></html>"""
+from track4tip.demo_watch import DemoArrivals  # noqa: E402
 
 
 class Hook(BaseHTTPRequestHandler):
@@ -91,18 +88,6 @@ def add_rule(data_dir: Path, hook: str) -> None:
     AlertRuleStore(database).create(rule, owner)
 
 
-def add_ads(site_dir: Path, stop: threading.Event, appeared: dict[str, float]) -> None:
-    listing = site_dir / "clasificados" / "index.html"
-    n = 0
-    while not stop.wait(30):
-        name = f"bench-{n:04d}.html"
-        (site_dir / "clasificados" / name).write_text(AD.format(title=f"Oferta {n}", n=n))
-        link = f'<ul class="cards"><li><a class="ad-link" href="/clasificados/{name}">x</a></li>'
-        listing.write_text(listing.read_text().replace('<ul class="cards">', link, 1))
-        appeared[name] = time.time()
-        n += 1
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -140,14 +125,21 @@ def main() -> None:
         ready = time.time() - started
         rss_start = rss_mib(process.pid)
         stop = threading.Event()
-        adder = threading.Thread(target=add_ads, args=(site_dir, stop, appeared), daemon=True)
+
+        def arrived(name: str) -> None:
+            appeared[name] = time.time()
+
+        # The demo's own arrivals (`track4tip demo --watch`): lures and ordinary ads in turn.
+        arrivals = DemoArrivals(site_dir)
+        adder = threading.Thread(target=arrivals.run, args=(30, stop, arrived), daemon=True)
         adder.start()
         store = SourceRunStore.under(data_dir)
-        per_minute = []
+        per_minute, rss_per_minute = [], []
         for _ in range(max(1, round(args.minutes))):
             time.sleep(60 * min(1.0, args.minutes))
             runs = [run for name in sites for run in store.runs(name, 10_000)]
             per_minute.append(sum(run.new + run.changed for run in runs))
+            rss_per_minute.append(round(rss_mib(process.pid)))
         rss_end = rss_mib(process.pid)
         stop.set()
         process.send_signal(signal.SIGTERM)
@@ -166,6 +158,8 @@ def main() -> None:
     else:
         print()
     print(f"RSS of the watch process: {rss_start:.0f} MiB at ready, {rss_end:.0f} MiB at end")
+    # Warm-up (the models, the first crawls' imports) tells apart from growth only over time.
+    print(f"RSS at each minute (MiB): {rss_per_minute}")
     print(f"(work folder {work})")
 
 

@@ -296,12 +296,25 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the API when done.")
     ] = True,
     port: Annotated[int | None, typer.Option(help="API port.")] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch/--no-watch",
+            help="Then keep watch: a new invented ad appears on the demo web every --every "
+            "seconds, `track4tip watch` re-crawls it, and the demo investigator's console "
+            "alert rule fires for the risky ones.",
+        ),
+    ] = False,
+    every: Annotated[
+        float, typer.Option(min=5.0, help="With --watch: seconds between new ads and re-crawls.")
+    ] = 60.0,
 ) -> None:
     """Crawl the bundled demo web, analyse it, index it and serve search over it.
 
     Example: track4tip demo   (then open the printed URL)
+    Example: track4tip demo --watch --every 30   (log in as investigator to see alerts arrive)
     """
-    from track4tip.demo_site import DemoSite
+    from track4tip.demo_site import DemoSite, site_root
 
     # The demo keeps its own data folder, started afresh: the demo web listens on a new port
     # each time, and its pages must not mix with real collections. The demo web is ours and
@@ -317,23 +330,68 @@ def demo(
         }
     )
     shutil.rmtree(settings.data_dir, ignore_errors=True)
-    with DemoSite() as site:
+    data_dir = settings.data_dir
+    # Watching, the demo web changes: it is served from a copy, never from the checkout.
+    web = data_dir / "web" if watch else None
+    if web is not None:
+        shutil.copytree(site_root(), web)
+    with DemoSite(root=web) as site:
         console.print(f"Demo web serving at {site.base_url}")
         indexing, report = _run_all(settings, load_profiles(DEMO_PROFILES), site.base_url, 64)
-    with indexing:
-        views.print_summary(console, report, summarise(indexing.backend))
-    data_dir = settings.data_dir
-    print_demo_users(console, IndexSettings(data_dir=data_dir))
-    if serve_after:
-        from track4tip.serving import serve_api
+        with indexing:
+            views.print_summary(console, report, summarise(indexing.backend))
+        print_demo_users(console, IndexSettings(data_dir=data_dir))
+        if watch:
+            _watch_demo(settings, site.base_url, every, port if serve_after else False)
+    if serve_after and not watch:
+        _serve_demo(port, data_dir)
 
-        serve_api(
-            host=None,
-            port=port,
-            console=console,
-            index_settings=IndexSettings(data_dir=data_dir),
-            demo=True,
-        )
+
+def _serve_demo(port: int | None, data_dir: Path) -> None:
+    from track4tip.serving import serve_api
+
+    serve_api(
+        host=None,
+        port=port,
+        console=console,
+        index_settings=IndexSettings(data_dir=data_dir),
+        demo=True,
+    )
+
+
+def _watch_demo(
+    settings: CrawlerSettings, base_url: str, every: float, serve_port: int | bool | None
+) -> None:
+    """New ads on the demo web and `track4tip watch` in a child process, while this process
+    serves the API on `serve_port` (None: the default port; False: not at all, it waits)
+    until Ctrl-C or SIGINT."""
+    from track4tip.demo_watch import DemoArrivals, add_demo_rule, start_watch, stop_watch
+
+    add_demo_rule(IndexSettings(data_dir=settings.data_dir))
+    arrivals = DemoArrivals(settings.data_dir / "web")
+    stop = threading.Event()
+
+    def announce(name: str) -> None:
+        console.print(f"Demo web: a new ad at {base_url}/clasificados/{name}")
+
+    adder = threading.Thread(target=arrivals.run, args=(every, stop, announce), daemon=True)
+    child = start_watch(settings, base_url, every)
+    console.print(
+        f"Keeping watch: a new ad every {every:g} s; the demo investigator's rule alerts on "
+        "the risky ones (log in as investigator). Ctrl-C stops."
+    )
+    adder.start()
+    try:
+        if serve_port is not False:
+            _serve_demo(serve_port, settings.data_dir)
+        else:
+            child.wait()
+    except KeyboardInterrupt:
+        pass  # the way to stop the demo
+    finally:
+        stop.set()
+        code = stop_watch(child)
+        console.print(f"Watch stopped (exit code {code}).")
 
 
 @app.command()
