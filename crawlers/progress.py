@@ -12,6 +12,7 @@ matches its report. A file rather than a callback because the crawl runs in a ch
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 from dataclasses import asdict, dataclass
@@ -25,6 +26,8 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 
 from crawlers.rejections import error_key, site_key
+
+log = logging.getLogger(__name__)
 
 PROGRESS_FILE_SETTING = "TRACK4TIP_PROGRESS_FILE"
 PROGRESS_INTERVAL_SETTING = "TRACK4TIP_PROGRESS_INTERVAL"
@@ -51,6 +54,28 @@ class SourceProgress:
 
 
 ProgressCallback = Callable[[SourceProgress], None]
+_COUNTS = ("pages", "documents", "errors")
+
+
+def parse_progress_line(line: bytes) -> SourceProgress | None:
+    """One line of a progress file, or None (with a warning) when it is not one: the file is
+    only a display aid, so a damaged line must never stop the crawl's caller."""
+    try:
+        fields = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        log.warning("skipped a progress line that is not JSON (%s): %r", error, line[:200])
+        return None
+    if not isinstance(fields, dict) or not isinstance(fields.get("site"), str):
+        log.warning("skipped a progress line that names no site: %r", line[:200])
+        return None
+    counts = {name: fields.get(name, 0) for name in _COUNTS}
+    finished = fields.get("finished", False)
+    # bool is an int in Python; a count of True is as wrong as a count of "3".
+    wrong = [n for n, v in counts.items() if type(v) is not int or v < 0]
+    if wrong or not isinstance(finished, bool):
+        log.warning("skipped a progress line with wrong counts %s: %r", wrong, line[:200])
+        return None
+    return SourceProgress(site=fields["site"], finished=finished, **counts)
 
 
 class CrawlProgress:
@@ -114,7 +139,8 @@ class ProgressReader:
             return []
         self._offset += len(chunk)
         *lines, self._partial = (self._partial + chunk).split(b"\n")
-        return [SourceProgress(**json.loads(line)) for line in lines if line.strip()]
+        parsed = [parse_progress_line(line) for line in lines if line.strip()]
+        return [progress for progress in parsed if progress is not None]
 
 
 def follow_progress(

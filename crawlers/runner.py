@@ -19,10 +19,15 @@ selector that matched nothing); see crawlers/rejections.py for the reasons.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
+import queue
+import signal
 import tempfile
+import threading
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +49,8 @@ from crawlers.spiders.listing import ListingSpider
 from crawlers.spiders.mastodon import MastodonSpider
 from crawlers.spiders.reddit import RedditSpider
 from crawlers.spiders.sitemap import SitemapSpider
+
+log = logging.getLogger(__name__)
 
 SPIDERS: dict[str, type[ProfileSpider]] = {
     "listing": ListingSpider,
@@ -260,20 +267,62 @@ def _run_crawl_in_child(
     return report.model_dump(mode="json", exclude={"totals"})
 
 
+def _announce_pid(pids: multiprocessing.Queue) -> None:
+    # The pool's initializer, in the child: the parent needs the pid to signal it.
+    pids.put(os.getpid())
+
+
+def _stop_child_when(
+    stop: threading.Event, crawl: Future[Any], pids: multiprocessing.Queue, grace: float
+) -> None:
+    """Once `stop` is set, SIGTERM the crawl's child: Scrapy's own graceful shutdown (no new
+    requests, those in flight finish, spiders close, the spool and the report are written).
+    If it has not ended after `grace` seconds, a second SIGTERM makes Scrapy stop at once
+    (its report is still written, from the counts it has)."""
+    while not stop.wait(0.25):
+        if crawl.done():
+            return
+    try:
+        pid = pids.get(timeout=grace)
+    except queue.Empty:  # the child never started: the pool reports why
+        return
+    for _ in range(2):
+        if crawl.done():
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        log.info("asked the crawl process %d to stop", pid)
+        if _wait_done(crawl, grace):
+            return
+
+
+def _wait_done(crawl: Future[Any], seconds: float) -> bool:
+    return bool(wait([crawl], timeout=seconds).done)
+
+
 def run_crawl_in_subprocess(
     profiles: list[SourceProfile],
     config: CrawlerSettings,
     base_url: str | None = None,
     on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+    stop_grace_seconds: float = 30.0,
 ) -> CrawlReport:
     """`run_crawl` in a fresh child process (a new reactor each time); returns its report.
     `on_progress`, if given, gets each source's running counts while the child crawls (in
-    the calling thread), and every source's last counts before this returns."""
+    the calling thread), and every source's last counts before this returns. Setting `stop`
+    (the watch service's SIGTERM) ends the crawl early but cleanly: see `_stop_child_when`;
+    the report then says `finish_reason: shutdown`."""
     context = multiprocessing.get_context("spawn")
+    pids = context.Queue()
     # The child writes progress lines to a file here that this process reads as they come.
     with (
         tempfile.TemporaryDirectory(prefix="track4tip-progress-") as folder,
-        ProcessPoolExecutor(max_workers=1, mp_context=context) as pool,
+        ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_announce_pid, initargs=(pids,)
+        ) as pool,
     ):
         progress_file = Path(folder) / "progress.jsonl" if on_progress else None
         future = pool.submit(
@@ -283,6 +332,9 @@ def run_crawl_in_subprocess(
             base_url,
             str(progress_file) if progress_file else None,
         )
+        if stop is not None:
+            arguments = (stop, future, pids, stop_grace_seconds)
+            threading.Thread(target=_stop_child_when, args=arguments, daemon=True).start()
         if progress_file is not None and on_progress is not None:
             follow_progress(progress_file, future, on_progress)
         return CrawlReport.model_validate(future.result())

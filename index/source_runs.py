@@ -4,7 +4,7 @@
 and the console's `/status` page (api/console/status_pages.py). It lives in index/ because the
 API may read index/ but not crawlers/ or track4tip/. Two tables:
 
-    runs     one row per run: start, end, outcome (ok / failed / skipped), pages, documents
+    runs     one row per run: start, end, outcome (ok/failed/skipped/stopped), pages, documents
              spooled, errors by reason, and — added as its documents are indexed — new,
              changed and taken-down counts (indexing follows the crawl, so these grow after the
              run row is written; a backlog indexed later counts on the source's latest run)
@@ -51,7 +51,7 @@ class RunRecord(BaseModel):
     site: str
     started_at: datetime
     finished_at: datetime
-    outcome: str  # ok, failed, skipped
+    outcome: str  # ok, failed, skipped, stopped (cut short by the service's stop)
     pages: int = 0
     documents: int = 0
     errors: dict[str, int] = Field(default_factory=dict)

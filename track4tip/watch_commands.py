@@ -86,8 +86,11 @@ def register_watch_commands(app: typer.Typer, console: Console) -> None:
 
         Example: track4tip watch --profiles crawlers/sources
         """
+        from track4tip.malloc_arenas import limit_malloc_arenas
         from track4tip.watch_runtime import run_watch
 
+        # Before any thread starts: the service runs for weeks (track4tip/malloc_arenas.py).
+        limit_malloc_arenas()
         try:
             selected = select_profiles(load_profiles(profiles), source or [])
         except ProfileError as error:

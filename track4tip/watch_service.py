@@ -10,10 +10,12 @@ the stages track4tip/pipeline.py. A job never raises: a failed run (the crawl ch
 it fetched nothing usable: connection refused, timeouts, garbage) counts a consecutive failure
 and moves the source's next run back by an exponential, capped wait; one success resets it.
 
-SIGTERM or SIGINT stops it without losing anything: no new run starts, the runs in flight
-finish (a crawl child is a Scrapy process: Ctrl-C reaches it too and it closes gracefully,
-spooling what it fetched), the batch being analysed or indexed is committed, and whatever
-is still in a spool waits there for the next start, which drains it first.
+SIGTERM or SIGINT stops it without losing anything: no new run starts, each crawl in flight
+is asked to stop (SIGTERM to its child, a Scrapy process, which closes gracefully: no new
+request, those in flight finish, what it fetched is spooled; a second SIGTERM after a grace
+period if it lingers) and is recorded as `stopped`; the batch being analysed or indexed is
+committed, and whatever is still in a spool waits there for the next start, which drains it
+first.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class WatchService:
         self.scheduler = scheduler
 
     def shutdown(self) -> None:
-        """No new run; wait for those in flight (each a crawl that ends on its own)."""
+        """No new run; wait for those in flight (`stop` has asked their crawls to end)."""
         if self.scheduler is None:
             return
         self.scheduler.pause()
@@ -178,7 +180,9 @@ class WatchService:
             return
         source = report.sources[0]
         reason = run_failed(source)
-        if reason is not None:
+        if self.stop.is_set() and source.finish_reason != "finished":
+            self._record_stopped(site, now, source)
+        elif reason is not None:
             self._record_failure(site, now, reason, source)
         else:
             self._record_success(site, now, source)
@@ -189,8 +193,9 @@ class WatchService:
 
         # Plain lines, never a redrawn table: several crawls share the service's output.
         progress = PlainProgressLines(self.say)
+        # SIGTERM to the service reaches the crawl in flight (Scrapy's graceful stop).
         return run_crawl_in_subprocess(
-            [profile], self.crawler, base_url=self.base_url, on_progress=progress
+            [profile], self.crawler, base_url=self.base_url, on_progress=progress, stop=self.stop
         )
 
     def _postpone(self, site: str, when: datetime) -> None:
@@ -213,6 +218,12 @@ class WatchService:
         )
         self.runs.set_next_run(site, self._next_run(site))
         self.say(f"{site}: ok, {_figures(source)}; next {_clock(self._next_run(site))}")
+
+    def _record_stopped(self, site: str, started: datetime, source: SourceReport) -> None:
+        # Cut short by the service's own stop: neither a failure (no back-off) nor a full
+        # run; what it spooled is indexed now or at the next start.
+        self._add_run(site, started, "stopped", source, "the service was stopping")
+        self.say(f"{site}: stopped with the service, {_figures(source)}")
 
     def _record_failure(
         self, site: str, started: datetime, reason: str, source: SourceReport | None
