@@ -119,6 +119,10 @@ class NetworksOut(BaseModel):
         description="Shared-identifier networks, largest first."
     )
     clusters: list[GroupSummaryOut] = Field(description="Near-duplicate clusters, largest first.")
+    min_group_size: int | None = Field(
+        default=None,
+        description="For researchers: groups of fewer documents are not listed (nor opened).",
+    )
 
 
 # --- documents of a group ------------------------------------------------------------------
@@ -258,29 +262,38 @@ def largest_groups(
     linker: Linker | None,
     limit: int,
     pseudonymiser: Pseudonymiser | None = None,
+    min_group_size: int = 0,
 ) -> NetworksOut:
     """The largest networks and clusters: counted by the index's facets (what is searchable),
     completed from the linking store (groups the index has not caught up with yet). With a
-    pseudonymiser (researchers), the ids are keyed."""
+    pseudonymiser (researchers), the ids are keyed and groups of fewer than `min_group_size`
+    documents are left out (api/research_access.py)."""
+    minimum = min_group_size if pseudonymiser is not None else 0
+    shown = minimum or None
     if linker is None:
-        return NetworksOut(linked=False, networks=[], clusters=[])
+        return NetworksOut(linked=False, networks=[], clusters=[], min_group_size=shown)
     facets = index.search(SearchQuery(size=1, facets=True)).facets
     networks = _summaries(
-        linker, facets.get("network", []), linker.network_ids(), NETWORK_PREFIX, limit
+        linker, facets.get("network", []), linker.network_ids(), NETWORK_PREFIX, limit, minimum
     )
     clusters = _summaries(
-        linker, facets.get("cluster", []), linker.cluster_ids(), CLUSTER_PREFIX, limit
+        linker, facets.get("cluster", []), linker.cluster_ids(), CLUSTER_PREFIX, limit, minimum
     )
     if pseudonymiser is not None:
         networks, clusters = (
-            [_pseudonymous_summary(group, pseudonymiser) for group in groups]
+            [_pseudonymous_summary(group, pseudonymiser, minimum) for group in groups]
             for groups in (networks, clusters)
         )
-    return NetworksOut(linked=True, networks=networks, clusters=clusters)
+    return NetworksOut(linked=True, networks=networks, clusters=clusters, min_group_size=shown)
 
 
 def _summaries(
-    linker: Linker, counted: list[FacetBucket], linked_ids: list[str], prefix: str, limit: int
+    linker: Linker,
+    counted: list[FacetBucket],
+    linked_ids: list[str],
+    prefix: str,
+    limit: int,
+    minimum: int = 0,
 ) -> list[GroupSummaryOut]:
     counts = {bucket.value: bucket.count for bucket in counted}
     ids = list(dict.fromkeys([*counts, *linked_ids[:limit]]))
@@ -294,14 +307,21 @@ def _summaries(
         seqs = group.members(root) if root is not None else []
         if len(seqs) < 2 or seqs[0] != root:
             continue  # the index still names a group the linking store has since renamed
+        if len(seqs) < minimum:
+            continue  # too small to show a researcher
         summaries.append(_summary(group_id, linker.views.members(seqs), counts.get(group_id)))
     summaries.sort(key=lambda summary: (-summary.documents, summary.id))
     return summaries[:limit]
 
 
-def _pseudonymous_summary(group: GroupSummaryOut, pseudonymiser: Pseudonymiser) -> GroupSummaryOut:
+def _pseudonymous_summary(
+    group: GroupSummaryOut, pseudonymiser: Pseudonymiser, minimum: int
+) -> GroupSummaryOut:
+    # The index's count of a listed group may still lag below the minimum: not shown then.
+    indexed = None if group.indexed is not None and group.indexed < minimum else group.indexed
     update = {
         "id": pseudonymiser.group_id(group.id),
+        "indexed": indexed,
         "first_seen": researcher_day(group.first_seen),
         "last_seen": researcher_day(group.last_seen),
     }

@@ -15,6 +15,9 @@ every route a researcher reaches applies them through the dependencies here:
 - Counts. A count below TRACK4TIP_API_RESEARCH_MIN_GROUP_SIZE could single out one ad, so
   trends show it as suppressed (not 0), and an export matching fewer documents is refused —
   with the same answer for none and for a few, which would otherwise tell them apart.
+- Groups. A network or near-duplicate cluster smaller than the same minimum is neither
+  listed to a researcher nor opened by id (404, as for an id that does not exist): the
+  dates, sites and countries of two or three ads point at them.
 - Ids. Researchers get keyed ids (`api.accounts.pseudonymise.Pseudonymiser.pseudonym_id`) of
   documents, clusters and networks, and the network and cluster routes take only those from
   them: a real id (an unkeyed hash of a URL) is answered as if no such group existed.
@@ -40,6 +43,7 @@ from api.deps import (
     LinkerDep,
     NetworkId,
     SearchQueryDep,
+    SettingsDep,
     ViewerPseudonymiserDep,
     requested_cluster,
     requested_network,
@@ -145,19 +149,42 @@ def real_group_id(
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {noun} {group_id!r}")
 
 
+def withhold_small_group(
+    size: int, group_id: str, kind: IdKind, pseudonymiser: Pseudonymiser | None, minimum: int
+) -> None:
+    """A researcher asking for a group smaller than the research minimum gets the answer
+    an unknown id gets: its dates, sites and members could single out one ad or person, and
+    a different answer would confirm that it exists."""
+    if pseudonymiser is not None and is_small(size, minimum):
+        noun = "near-duplicate cluster" if kind is IdKind.CLUSTER else "network"
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {noun} {group_id!r}")
+
+
 def caller_network(
-    network_id: NetworkId, linker: LinkerDep, pseudonymiser: ViewerPseudonymiserDep
+    network_id: NetworkId,
+    linker: LinkerDep,
+    pseudonymiser: ViewerPseudonymiserDep,
+    settings: SettingsDep,
 ) -> NetworkView:
     """The network named in the path: a keyed id from researchers, a real id from others."""
     real = real_group_id(network_id, IdKind.NETWORK, linker, pseudonymiser)
-    return requested_network(real, linker)
+    view = requested_network(real, linker)
+    minimum = settings.research_min_group_size
+    withhold_small_group(len(view.documents), network_id, IdKind.NETWORK, pseudonymiser, minimum)
+    return view
 
 
 def caller_cluster(
-    cluster_id: ClusterId, linker: LinkerDep, pseudonymiser: ViewerPseudonymiserDep
+    cluster_id: ClusterId,
+    linker: LinkerDep,
+    pseudonymiser: ViewerPseudonymiserDep,
+    settings: SettingsDep,
 ) -> ClusterView:
     real = real_group_id(cluster_id, IdKind.CLUSTER, linker, pseudonymiser)
-    return requested_cluster(real, linker)
+    view = requested_cluster(real, linker)
+    minimum = settings.research_min_group_size
+    withhold_small_group(len(view.members), cluster_id, IdKind.CLUSTER, pseudonymiser, minimum)
+    return view
 
 
 CallerNetworkDep = Annotated[NetworkView, Depends(caller_network)]

@@ -296,6 +296,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "timeline": {"en": "Timeline", "es": "Cronología"},
     "documents_per_day": {"en": "Documents per day", "es": "Documentos por día"},
+    "small_groups_withheld": {
+        "en": "Networks and clusters of fewer than {minimum} documents are not shown to "
+        "researchers: so few ads could single out a person.",
+        "es": "Las redes y los grupos de menos de {minimum} documentos no se muestran a "
+        "quienes investigan: tan pocos anuncios podrían señalar a una persona.",
+    },
     "date": {"en": "Date", "es": "Fecha"},
     "date_span": {"en": "First – last seen", "es": "Primero – último visto"},
     "not_indexed": {"en": "not in the index", "es": "no está en el índice"},

@@ -20,6 +20,7 @@ from api.deps import (
     IndexDep,
     LinkerDep,
     NetworksUserDep,
+    SettingsDep,
     TemplatesDep,
     ViewerPseudonymiserDep,
 )
@@ -45,10 +46,14 @@ def networks_page(
     index: IndexDep,
     linker: LinkerDep,
     pseudonymiser: ViewerPseudonymiserDep,
+    settings: SettingsDep,
     templates: TemplatesDep,
 ) -> HTMLResponse:
-    # Researchers get keyed ids here as in the API: a real id is an unkeyed URL hash.
-    context = {"groups": largest_groups(index, linker, DEFAULT_LIMIT, pseudonymiser)}
+    # Researchers get keyed ids here as in the API (a real id is an unkeyed URL hash), and
+    # no group smaller than the research minimum.
+    minimum = settings.research_min_group_size
+    groups = largest_groups(index, linker, DEFAULT_LIMIT, pseudonymiser, minimum)
+    context = {"groups": groups}
     return templates.TemplateResponse(request, "networks.html", context)
 
 

@@ -30,6 +30,7 @@ from api.deps import (
     LinkerDep,
     NetworkId,
     NetworksUserDep,
+    SettingsDep,
     ViewerPseudonymiserDep,
 )
 from api.group_views import (
@@ -66,14 +67,17 @@ def list_networks(
     index: IndexDep,
     linker: LinkerDep,
     pseudonymiser: ViewerPseudonymiserDep,
+    settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Groups of each kind.")] = (
         DEFAULT_LIMIT
     ),
 ) -> NetworksOut:
     """Networks (documents sharing phones, e-mails, handles or URLs) and clusters (copies of
     one ad text), largest first, with their countries, sites and date span. Empty lists
-    when nothing has been linked yet. Researchers get keyed ids."""
-    return largest_groups(index, linker, limit, pseudonymiser)
+    when nothing has been linked yet. Researchers get keyed ids, and no group smaller than
+    TRACK4TIP_API_RESEARCH_MIN_GROUP_SIZE."""
+    minimum = settings.research_min_group_size
+    return largest_groups(index, linker, limit, pseudonymiser, minimum)
 
 
 class GraphFormat(StrEnum):
@@ -164,11 +168,12 @@ def network_graph(
     graph_format: GraphFormat,
     linker: LinkerDep,
     pseudonymiser: ViewerPseudonymiserDep,
+    settings: SettingsDep,
     audit: AuditDep,
 ) -> StreamingResponse:
     """Documents and identifiers as nodes, "carries" edges between them."""
     # Looked up here, not as a dependency, so that an unknown format is a 422 before a 404.
-    view = caller_network(network_id, linker, pseudonymiser)
+    view = caller_network(network_id, linker, pseudonymiser, settings)
     assert linker is not None  # requested_network answered 404 otherwise
     audit.record(user, "export_graph", view.network_id, {"format": graph_format.value})
     return _graph_download(view.network_id, linker, pseudonymiser, graph_format)

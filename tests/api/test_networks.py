@@ -116,7 +116,11 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedI
 @pytest.fixture(scope="module")
 def app_client(linked, accounts: Accounts) -> Iterator[TestClient]:
     backend, linking = linked
-    settings = ApiSettings(linking_path=linking, pseudonymisation_key=KEY)
+    # The groups here are a handful of documents: the researchers' minimum group size is
+    # lowered so that their views can be checked (its effect: tests/api/test_research_privacy).
+    settings = ApiSettings(
+        linking_path=linking, pseudonymisation_key=KEY, research_min_group_size=1
+    )
     app = create_app(settings, backend, accounts.database)
     with TestClient(app, headers=accounts.headers(Role.ANALYST)) as client:
         yield client
@@ -292,6 +296,7 @@ def test_a_missing_linking_store_means_empty_lists(
             "linked": False,
             "networks": [],
             "clusters": [],
+            "min_group_size": None,
         }
         missing = client.get("/api/networks/net-abc")
         assert missing.status_code == 404 and "nothing linked yet" in missing.json()["detail"]

@@ -371,3 +371,67 @@ def test_cluster_templates_and_text_slots_are_withheld(linked_app) -> None:
         hashed = slot["kind"] in ("phone", "email", "handle", "url")
         assert all(len(value) == 64 for value in slot["values"]) if hashed else not slot["values"]
     assert "Aruba" not in json.dumps(template) and "4121111111" not in json.dumps(template)
+
+
+@pytest.fixture(scope="module")
+def small_groups(tmp_path_factory, accounts: Accounts) -> Iterator[tuple[TestClient, TestClient]]:
+    """The linked corpus (one network of five documents, one cluster) under the default
+    minimum group size (10): a researcher client and an analyst client of one app."""
+    folder: Path = tmp_path_factory.mktemp("privacy-small-groups")
+    step = LinkingStep.open(folder, LinkingSettings(), NlpSettings())
+    backend = EmbeddedIndex(folder / "index")
+    backend.setup()
+    try:
+        for document in linked_corpus().values():
+            backend.upsert(step.link([document], backend))
+    finally:
+        step.close()
+    settings = ApiSettings(linking_path=folder / LINKING_FILE, pseudonymisation_key=SecretStr(KEY))
+    app = create_app(settings, backend, accounts.database)
+    with (
+        TestClient(app, headers=accounts.headers(Role.RESEARCHER)) as researcher,
+        TestClient(app, headers=accounts.headers(Role.ANALYST)) as analyst,
+    ):
+        yield researcher, analyst
+    backend.close()
+
+
+def test_small_groups_are_not_listed_to_researchers(small_groups) -> None:
+    researcher, analyst = small_groups
+    seen = analyst.get("/api/networks").json()
+    assert len(seen["networks"]) == 1 and len(seen["clusters"]) == 1
+    assert seen["networks"][0]["documents"] < 10 and seen["min_group_size"] is None
+    for limit in (1, 20, 50):  # no page size lets one through
+        listed = researcher.get("/api/networks", params={"limit": limit}).json()
+        assert listed["networks"] == [] and listed["clusters"] == []
+        assert listed["min_group_size"] == 10
+    page = researcher.get("/networks")
+    assert page.status_code == 200
+    assert 'id="small-groups-withheld"' in page.text and "/networks/net-" not in page.text
+    assert 'id="small-groups-withheld"' not in analyst.get("/networks").text
+
+
+def test_a_small_group_opened_by_its_keyed_id_is_answered_as_unknown(small_groups) -> None:
+    researcher, analyst = small_groups
+    seen = analyst.get("/api/networks").json()
+    network, cluster = seen["networks"][0]["id"], seen["clusters"][0]["id"]
+    assert analyst.get(f"/api/networks/{network}").status_code == 200
+    assert analyst.get(f"/api/clusters/{cluster}").status_code == 200
+    keyed = Pseudonymiser(KEY.encode())
+    unknown = {"net": "net-k" + "0" * 32, "dup": "dup-k" + "0" * 32}
+    asked = [
+        (f"/api/networks/{keyed.group_id(network)}", unknown["net"], "/api/networks/"),
+        (f"/api/networks/{keyed.group_id(network)}.gexf", unknown["net"], "/api/networks/"),
+        (f"/networks/{keyed.group_id(network)}", unknown["net"], "/networks/"),
+        (f"/api/clusters/{keyed.group_id(cluster)}", unknown["dup"], "/api/clusters/"),
+        (f"/clusters/{keyed.group_id(cluster)}", unknown["dup"], "/clusters/"),
+    ]
+    for path, unknown_id, prefix in asked:
+        small = researcher.get(path)
+        suffix = ".gexf" if path.endswith(".gexf") else ""
+        none = researcher.get(f"{prefix}{unknown_id}{suffix}")
+        assert small.status_code == none.status_code == 404, path
+        if prefix.startswith("/api/"):
+            group_id = path.removeprefix(prefix).removesuffix(suffix)
+            detail = small.json()["detail"].replace(group_id, "ID")
+            assert detail == none.json()["detail"].replace(unknown_id, "ID")
