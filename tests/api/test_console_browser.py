@@ -3,9 +3,10 @@ drives a real uvicorn on loopback over the demo data, as `track4tip demo` leaves
 
 One analyst task from end to end — log in, search, open a document, flag it with a note,
 build a report from the flagged document, download its PDF and read its text — then an
-investigator who sees a new alert arrive in the live feed, and a researcher who downloads an
-export and finds it pseudonymised. Every step waits for what it needs on the page (no sleeps)
-and leaves a screenshot in `test-output/console/` (git-ignored; the path is printed).
+investigator who sees a new alert arrive in the live feed, a researcher who downloads an
+export and finds it pseudonymised, and an admin who reads what `track4tip watch` recorded.
+Every step waits for what it needs on the page (no sleeps) and leaves a screenshot in
+`test-output/console/` (git-ignored; the path is printed).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,7 @@ from api.database import ConsoleDatabase
 from api.main import create_app
 from index.embedded import EmbeddedIndex
 from index.queries import SearchQuery, Sort
+from index.source_runs import DEFAULT_FILE_NAME, RunRecord, SourceRunStore
 from nlp.types import EntityKind
 from tests.demo_run import run_demo
 from tests.factories import make_document
@@ -75,7 +78,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def console(demo_dir: Path) -> Iterator[Console]:
     database = ConsoleDatabase(demo_dir / "console.sqlite3")
     users = UserStore(database)
-    for role in (Role.ANALYST, Role.INVESTIGATOR, Role.RESEARCHER):
+    for role in (Role.ADMIN, Role.ANALYST, Role.INVESTIGATOR, Role.RESEARCHER):
         users.create(f"e2e-{role.value}", PASSWORD, role)
     settings = ApiSettings(
         evidence_dir=demo_dir / "warc",
@@ -252,3 +255,33 @@ def test_a_researcher_downloads_a_pseudonymised_export(page: Page, console: Cons
         assert phone not in raw and phone.removeprefix("+") not in raw
     hashed = [token for row in rows for token in re.findall(r"[0-9a-f]{64}", row["phones"])]
     assert hashed, "phones are exported as keyed hashes"
+
+
+def test_an_admin_reads_the_sources_status(page: Page, console: Console) -> None:
+    """/status (issue 14) over the run history `track4tip watch` writes beside the console's
+    database: one source fine, one backing off after failures."""
+    runs = SourceRunStore(console.database.path.parent / DEFAULT_FILE_NAME)
+    now = datetime.now(UTC)
+    ran = {"started_at": now - timedelta(seconds=40), "finished_at": now}
+    runs.add_run(
+        RunRecord(site="clasificados", outcome="ok", pages=12, documents=9, **ran).model_copy(
+            update={"errors": {"http_404": 1}}
+        )
+    )
+    runs.add_run(RunRecord(site="noticias", outcome="failed", message="timeout", **ran))
+    runs.set_state(
+        "noticias",
+        consecutive_failures=2,
+        backoff_until=now + timedelta(minutes=5),
+        last_error="network_TimeoutError",
+        blocked=False,
+        starved=False,
+    )
+    log_in(page, Role.ADMIN)
+    page.goto("/status")
+    expect(page.locator("section.status h1")).to_have_text("Fuentes")
+    expect(page.locator("tr.state-ok")).to_contain_text("clasificados")
+    expect(page.locator("tr.state-ok")).to_contain_text("http_404: 1")
+    expect(page.locator("tr.state-backing-off")).to_contain_text("network_TimeoutError")
+    expect(page.locator("tr.state-backing-off")).to_contain_text("en pausa tras fallos (hasta")
+    _shot(page, "10-status")
