@@ -14,7 +14,9 @@ parsing are the shared Python ones. Setup and migration live in index/elastic_in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +56,8 @@ from index.queries import Hit, SearchQuery, SearchResults, Sort, parse_query_str
 # start (the first batch, prepared with nothing to overlap) and end (the last write) short.
 BATCH_SIZE = CHUNK_SIZE // 2
 MAX_VERSIONS = 10_000
+# Read-modify-write rounds before a document that keeps changing under us is an error.
+CONFLICT_ATTEMPTS = 8
 
 
 def connect(settings: IndexSettings) -> Elasticsearch:
@@ -194,6 +198,78 @@ class ElasticsearchIndex(IndexBackend):
             rejected = rejected_documents(self.writer.write(actions)) if changed else set()
             self._refresh()
         return len([document for document in changed if document.id not in rejected])
+
+    def _update_latest(
+        self, doc_ids: Iterable[str], change: Callable[[Document], Document]
+    ) -> dict[str, bool]:
+        """Flags and relinks without lost updates. Two processes write the same documents (the
+        API flags, the worker relinks and indexes), so a plain read-then-write lets one undo
+        the other. Each document is read with its sequence number and written only if it is
+        still that one (`if_seq_no`/`if_primary_term`); one that changed meanwhile is read
+        again and `change` applied to what is there now (it is a pure function of the
+        document, so applying it again is safe), a bounded number of times."""
+        changed: dict[str, bool] = {}
+        pending = set(doc_ids)
+        with _engine_errors(self._url):
+            for attempt in range(CONFLICT_ATTEMPTS):
+                rewritten: list[tuple[Document, int, int]] = []
+                for doc_id, (document, seq_no, term) in self._latest_versioned(pending).items():
+                    updated = change(document)
+                    changed[doc_id] = updated != document
+                    if changed[doc_id]:
+                        rewritten.append((updated, seq_no, term))
+                pending = self._write_if_unchanged(rewritten) if rewritten else set()
+                if rewritten:
+                    self._refresh()
+                if not pending:
+                    return changed
+                # The writers that raced us are still at it: let them finish first.
+                time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+        raise IndexBackendError(
+            f"{len(pending)} documents kept changing while being updated "
+            f"({CONFLICT_ATTEMPTS} attempts), e.g. {sorted(pending)[:3]}; nothing of this "
+            "change was lost for the others, try again"
+        )
+
+    def _latest_versioned(self, doc_ids: set[str]) -> dict[str, tuple[Document, int, int]]:
+        """The latest record of each id found, with its sequence number and primary term."""
+        if not doc_ids:
+            return {}
+        found = self.client.mget(
+            index=self.names.alias("documents"), ids=sorted(doc_ids), source=["document"]
+        )
+        return {
+            hit["_id"]: (
+                Document.from_index(hit["_source"]["document"]),
+                hit["_seq_no"],
+                hit["_primary_term"],
+            )
+            for hit in found["docs"]
+            if hit.get("found")
+        }
+
+    def _write_if_unchanged(self, rewritten: list[tuple[Document, int, int]]) -> set[str]:
+        """Write each document's latest record only if still at the sequence number read,
+        then the version records of those written (so a version record never holds a change
+        made to a stale read); returns the ids whose latest record had changed."""
+        read_at = {document.id: (seq_no, term) for document, seq_no, term in rewritten}
+        actions = record_actions(self.names, self.mapping, [d for d, _, _ in rewritten])
+        latest_index = self.names.alias("documents")
+        latest = [action for action in actions if action["_index"] == latest_index]
+        for action in latest:
+            action["if_seq_no"], action["if_primary_term"] = read_at[action["_id"]]
+        rejected, conflicts = self.writer.write_checked(latest)
+        stale = {doc_id for _, doc_id in conflicts}
+        if not rejected:
+            versions = [action for action in actions if action["_index"] != latest_index]
+            written = [a for a in versions if a["_id"].split(":")[0] not in stale]
+            rejected = self.writer.write(written) if written else set()
+        if rejected:
+            raise IndexBackendError(
+                f"Elasticsearch refused the update of {len(rejected_documents(rejected))} "
+                f"documents; see the dead-letter file {self.writer.dead_letter}"
+            )
+        return stale
 
     def _rewrite_latest(self, documents: list[Document]) -> None:
         with _engine_errors(self._url):

@@ -9,7 +9,11 @@
 - items the cluster rejects for good (a mapping conflict, a document too large) go to the
   dead-letter file, one JSON object per line with the reason and the document, and are counted;
 - when the retries run out the writer raises `IndexUnavailable`, and the caller (the indexer)
-  leaves the batch in its spool, to be written by the next run.
+  leaves the batch in its spool, to be written by the next run;
+- an action written only if the stored record is still the one read (`if_seq_no` and
+  `if_primary_term`, see ElasticIndex._update_latest) that finds it changed gets 409: that is
+  no fault of the document, so it is not dead-lettered but handed back (`write_checked`) for
+  the caller to read again and redo.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from elasticsearch import ApiError, Elasticsearch, helpers
 from index.errors import IndexUnavailable
 
 RETRY_STATUSES = (429, 502, 503, 504)
+VERSION_CONFLICT = 409
 CHUNK_SIZE = 1000
 MAX_CHUNK_BYTES = 20 * 1024 * 1024
 
@@ -61,6 +66,13 @@ class BulkWriter:
 
     def write(self, actions: Iterable[Action]) -> set[tuple[str, str]]:
         """Send every action; returns the (index, id) pairs the cluster rejected for good."""
+        return self.write_checked(actions)[0]
+
+    def write_checked(
+        self, actions: Iterable[Action]
+    ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """Send every action; returns the (index, id) pairs rejected for good and those whose
+        `if_seq_no` condition failed (the record changed since it was read)."""
         pending = _last_action_per_id(actions)
         for attempt in range(self.retries + 1):
             try:
@@ -75,8 +87,9 @@ class BulkWriter:
                 self.resends += 1
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, actions: list[Action]) -> set[tuple[str, str]]:
+    def _send(self, actions: list[Action]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
         rejected: list[tuple[Action, dict[str, Any]]] = []
+        conflicts: set[tuple[str, str]] = set()
         by_key = {(a["_index"], a["_id"]): a for a in actions}
         results = helpers.streaming_bulk(
             self.client,
@@ -94,7 +107,10 @@ class BulkWriter:
             for ok, item in results:
                 if not ok:
                     outcome = next(iter(item.values()))
-                    rejected.append((_original(by_key, outcome), outcome))
+                    if outcome.get("status") == VERSION_CONFLICT:
+                        conflicts.add((outcome["_index"], outcome["_id"]))
+                    else:
+                        rejected.append((_original(by_key, outcome), outcome))
         except ApiError as error:
             raise IndexUnavailable(f"Elasticsearch refused the bulk request: {error}") from error
         still_busy = [outcome for _, outcome in rejected if outcome.get("status") in RETRY_STATUSES]
@@ -104,7 +120,7 @@ class BulkWriter:
                 f"({still_busy[0].get('error')}); the documents stay in the spool"
             )
         self._dead_letter(rejected)
-        return {(outcome["_index"], outcome["_id"]) for _, outcome in rejected}
+        return {(outcome["_index"], outcome["_id"]) for _, outcome in rejected}, conflicts
 
     def _dead_letter(self, rejected: list[tuple[Action, dict[str, Any]]]) -> None:
         if not rejected:
