@@ -15,17 +15,23 @@ answer as evidence. So every request is checked before it leaves:
   without an errback (robots.txt). A host that does not resolve is refused as
   `network_DNSLookupError`, the reason the download itself would have given.
 - `BrowserEgressGuard` is scrapy-playwright's `PLAYWRIGHT_ABORT_REQUEST`: Chromium's own
-  requests (the page, its images, scripts, fetch/XHR) are checked the same way and aborted.
-  Playwright does not route the hops of a redirect Chromium follows itself, so a hostile
-  page can still reach an internal address through a redirecting public URL; only a proxy
-  between Chromium and the network would close that. What the request brings back is not
-  kept, though, where it is the page itself: a rendered page whose final URL is internal is
+  requests (the page, its images, scripts, fetch/XHR) are checked the same way and aborted
+  (counted under ``track4tip/egress/browser_refused``).
+- Playwright does not route the hops of a redirect Chromium follows itself, so Chromium is
+  launched behind a checking forward proxy (`crawlers/egress_proxy.py`, `<-loopback>` taken
+  out of Chromium's proxy bypass list): every request Chromium sends, each redirect hop
+  included, is checked there with `checked_addresses` (the same check as the guard's) and
+  answered 403 when refused (counted under ``track4tip/egress/proxy_refused``, a key only the
+  proxy's thread increments). The proxy connects to the address it checked, so Chromium,
+  which no longer resolves names itself, cannot be DNS-rebound either. The guard stays in
+  front of it as defence in depth, and a rendered page whose final URL is internal is still
   refused as `internal_address` before it is captured (`RenderedEgressMiddleware`).
 
-Addresses come from Scrapy's own caching resolver (`reactor.resolve`), whose answer the
-download then reuses (Twisted's name resolver wraps it), so a name cannot resolve to a public
-address for the check and to an internal one for the connection (DNS rebinding) while its
-answer is cached (DNSCACHE_SIZE names; Scrapy never expires them within a crawl).
+`EgressMiddleware`'s addresses come from Scrapy's own caching resolver (`reactor.resolve`),
+whose answer the download then reuses (Twisted's name resolver wraps it), so a name cannot
+resolve to a public address for the check and to an internal one for the connection (DNS
+rebinding) while its answer is cached (DNSCACHE_SIZE names; Scrapy never expires them within
+a crawl).
 
 `TRACK4TIP_CRAWL_ALLOWED_PRIVATE_NETWORKS` lists the exceptions: networks (`127.0.0.0/8`) and
 host names (`demo.internal`). It is empty in production; the demo and the tests, which crawl a
@@ -59,6 +65,8 @@ UNRESOLVED = "network_DNSLookupError"
 ALLOWED_SETTING = "TRACK4TIP_CRAWL_ALLOWED_PRIVATE_NETWORKS"
 REFUSED_STAT = f"{STATS_PREFIX}/egress/refused"
 BROWSER_REFUSED_STAT = f"{STATS_PREFIX}/egress/browser_refused"
+PROXY_REFUSED_STAT = f"{STATS_PREFIX}/egress/proxy_refused"
+PROXY_SETTING = "TRACK4TIP_EGRESS_PROXY"
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,18 @@ async def _system_resolve(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+async def checked_addresses(policy: EgressPolicy, host: str) -> tuple[list[str], str | None]:
+    """Every address the system resolves `host` to, and why they may not be fetched (or None).
+    The one check behind Chromium's guard and its proxy; a name that does not resolve gives
+    no address and no refusal (there is nothing to connect to)."""
+    literal = _literal(host)
+    try:
+        addresses = [literal] if literal else await _system_resolve(host)
+    except OSError:
+        addresses = []
+    return addresses, policy.refusal(host, addresses)
+
+
 class EgressMiddleware:
     """Refuses every request (each redirect hop too) to a non-public address."""
 
@@ -131,6 +151,7 @@ class EgressMiddleware:
         browser_guard = crawler.settings.get("PLAYWRIGHT_ABORT_REQUEST")
         if isinstance(browser_guard, BrowserEgressGuard):
             browser_guard.attach(crawler.stats)
+        _attach_proxy(crawler)
         return cls(policy, crawler.stats)
 
     async def process_request(self, request: Request) -> None:
@@ -152,10 +173,23 @@ class EgressMiddleware:
         raise PageRejected(reason, detail)
 
 
+def _attach_proxy(crawler: Crawler) -> None:
+    """The crawl's Chromium proxy (started by render_settings) counts into this crawler's
+    stats and stops with its engine."""
+    from scrapy import signals
+
+    from crawlers.egress_proxy import EgressProxy
+
+    proxy = crawler.settings.get(PROXY_SETTING)
+    if isinstance(proxy, EgressProxy):
+        proxy.attach(crawler.stats)
+        crawler.signals.connect(proxy.stop, signal=signals.engine_stopped, weak=False)
+
+
 class RenderedEgressMiddleware:
-    """A rendered page that Chromium redirected to an internal address is not kept. Its
-    request was made (the gap written above); above the capture middleware, so its answer
-    becomes neither evidence nor a Document."""
+    """A rendered page that Chromium redirected to an internal address is not kept (the proxy
+    answered 403 for it; this is the second line). Above the capture middleware, so its
+    answer becomes neither evidence nor a Document."""
 
     def __init__(self, guard: EgressMiddleware) -> None:
         self.guard = guard
@@ -187,12 +221,7 @@ class BrowserEgressGuard:
         host = host_of(request.url)
         if host is None or not request.url.startswith(("http:", "https:", "ws:", "wss:")):
             return False  # data:, blob:, about: never leave the browser
-        literal = _literal(host)
-        try:
-            addresses = [literal] if literal else await _system_resolve(host)
-        except OSError:
-            addresses = []  # Chromium will fail to resolve it too
-        why = self.policy.refusal(host, addresses)
+        _, why = await checked_addresses(self.policy, host)
         if why is None:
             return False
         logger.warning("browser request refused %s: %s", request.url, why)

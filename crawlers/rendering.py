@@ -22,8 +22,8 @@ it renders are hostile (Playwright's `chromium_sandbox` is on; Playwright's own 
 `--no-sandbox`). Chromium cannot start sandboxed as root, so a crawler running as root (CI, a
 root container) turns the sandbox off and logs a warning; TRACK4TIP_CHROMIUM_NO_SANDBOX does
 the same for an unprivileged container that forbids the sandbox's namespaces. Chromium's
-requests go through the egress guard (crawlers/egress.py; the hops of redirects Chromium
-follows itself are the exception written there).
+requests go through the egress guard and, every redirect hop included, through the checking
+proxy (crawlers/egress.py, crawlers/egress_proxy.py).
 Each rendered page gets its declared page actions (scroll / click "load more", repeated), then
 a full-page PNG screenshot the capture middleware keeps beside the WARC files.
 """
@@ -42,7 +42,8 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
 from crawlers.config import CrawlerSettings
-from crawlers.egress import BrowserEgressGuard, EgressPolicy
+from crawlers.egress import PROXY_SETTING, BrowserEgressGuard, EgressPolicy
+from crawlers.egress_proxy import EgressProxy
 from crawlers.profiles import PageAction
 
 RENDER_SETTING = "TRACK4TIP_RENDER"
@@ -97,18 +98,30 @@ def chromium_launch_options(config: CrawlerSettings, as_root: bool | None = None
     }
 
 
+def proxied_launch_options(options: dict[str, Any], proxy_url: str) -> dict[str, Any]:
+    """Every Chromium request through the checking proxy, loopback included: Chromium
+    bypasses proxies for loopback unless `<-loopback>` takes that rule out."""
+    return options | {"proxy": {"server": proxy_url, "bypass": "<-loopback>"}}
+
+
 def render_settings(config: CrawlerSettings) -> dict[str, Any]:
-    """Scrapy settings that send `playwright` requests through Chromium."""
+    """Scrapy settings that send `playwright` requests through Chromium, and Chromium through
+    a checking proxy started here (in the crawl process, before the browser launches; it
+    stops with the crawler's engine, see egress._attach_proxy)."""
+    policy = EgressPolicy.from_entries(config.crawl_allowed_private_networks)
+    proxy = EgressProxy(policy).start()
     return {
         RENDER_SETTING: True,
         PAGES_PER_CONTEXT_SETTING: config.render_pages_per_context,
         "DOWNLOAD_HANDLERS": {"http": _HANDLER, "https": _HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-        "PLAYWRIGHT_LAUNCH_OPTIONS": chromium_launch_options(config),
-        # A fresh guard per crawler: EgressMiddleware attaches that crawler's stats to it.
-        "PLAYWRIGHT_ABORT_REQUEST": BrowserEgressGuard(
-            EgressPolicy.from_entries(config.crawl_allowed_private_networks)
+        "PLAYWRIGHT_LAUNCH_OPTIONS": proxied_launch_options(
+            chromium_launch_options(config), proxy.url
         ),
+        PROXY_SETTING: proxy,
+        # A fresh guard per crawler: EgressMiddleware attaches that crawler's stats to it (and
+        # to the proxy). Kept behind the proxy as defence in depth.
+        "PLAYWRIGHT_ABORT_REQUEST": BrowserEgressGuard(policy),
         "PLAYWRIGHT_MAX_CONTEXTS": config.render_max_contexts,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.concurrency_per_domain,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.download_timeout * 1000,

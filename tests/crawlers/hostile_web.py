@@ -8,6 +8,7 @@ Both are real HTTP servers on loopback. 127.0.0.2 stands in for what must never 
 
 from __future__ import annotations
 
+import ssl
 import threading
 import zlib
 from collections.abc import Iterator
@@ -82,6 +83,24 @@ def serving(host: str, routes: dict[str, Route] | None = None) -> Iterator[Serve
     thread.start()
     try:
         yield Server(f"http://{host}:{server.server_address[1]}", routes, hits)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
+def serving_tls(host: str, cert: str, key: str, routes: dict[str, Route]) -> Iterator[Server]:
+    """Like `serving`, over TLS with the given certificate (for tunnels through a proxy)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    hits: list[str] = []
+    server = ThreadingHTTPServer((host, 0), _handler(routes, hits))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"https://{host}:{server.server_address[1]}", routes, hits)
     finally:
         server.shutdown()
         server.server_close()
