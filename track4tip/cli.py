@@ -342,7 +342,7 @@ def demo(
             views.print_summary(console, report, summarise(indexing.backend))
         print_demo_users(console, IndexSettings(data_dir=data_dir))
         if watch:
-            _watch_demo(settings, site.base_url, every, port if serve_after else False)
+            _watch_demo(settings, site.base_url, every, serve_after, port)
     if serve_after and not watch:
         _serve_demo(port, data_dir)
 
@@ -360,11 +360,10 @@ def _serve_demo(port: int | None, data_dir: Path) -> None:
 
 
 def _watch_demo(
-    settings: CrawlerSettings, base_url: str, every: float, serve_port: int | bool | None
+    settings: CrawlerSettings, base_url: str, every: float, serve: bool, port: int | None
 ) -> None:
     """New ads on the demo web and `track4tip watch` in a child process, while this process
-    serves the API on `serve_port` (None: the default port; False: not at all, it waits)
-    until Ctrl-C or SIGINT."""
+    serves the API (or, with --no-serve, waits) until Ctrl-C or SIGINT."""
     from track4tip.demo_watch import DemoArrivals, add_demo_rule, start_watch, stop_watch
 
     add_demo_rule(IndexSettings(data_dir=settings.data_dir))
@@ -382,8 +381,8 @@ def _watch_demo(
     )
     adder.start()
     try:
-        if serve_port is not False:
-            _serve_demo(serve_port, settings.data_dir)
+        if serve:
+            _serve_demo(port, settings.data_dir)
         else:
             child.wait()
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -79,10 +80,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for(condition: object, what: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_for(
+    condition: Callable[[], bool], what: str, process: subprocess.Popen[bytes], log: Path
+) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         if process.poll() is not None:
             pytest.fail(f"the demo exited ({process.returncode}) before {what}:\n{log.read_text()}")
